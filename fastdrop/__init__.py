@@ -1,0 +1,33 @@
+"""fastdrop: fast, exact and reproducible dropout for NumPy arrays.
+
+A mask bit is a pure function of (seed, element index): the same seed gives
+the same mask and output bits on every kernel, thread count, memory layout
+and chunking. See SPEC.md for the stream, named by `RNG_SPEC`.
+
+Contents
+--------
+- `dropout`, `dropout_forward`, `dropout_backward`: the functions.
+- `Mask`: what backward needs; `Generator`: a seed and a running offset.
+- `Dropout`: a layer with train and eval modes.
+- `simd_info`: which kernel runs.
+"""
+
+from fastdrop._api import dropout, dropout_backward, dropout_forward
+from fastdrop._core import RNG_SPEC
+from fastdrop._generator import Generator
+from fastdrop._info import simd_info
+from fastdrop._layer import Dropout
+from fastdrop._mask import Mask
+from fastdrop._version import __version__
+
+__all__ = [
+    "RNG_SPEC",
+    "Dropout",
+    "Generator",
+    "Mask",
+    "__version__",
+    "dropout",
+    "dropout_backward",
+    "dropout_forward",
+    "simd_info",
+]

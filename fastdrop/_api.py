@@ -1,0 +1,278 @@
+"""dropout, dropout_forward and dropout_backward on NumPy arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fastdrop import _checks, _core
+from fastdrop._checks import is_direct, native, same_memory
+from fastdrop._mask import Mask
+
+_COMPAT = """
+    Compatibility Guarantee
+        The mask is a pure function of (seed, element index), where the index
+        is the C-order position in the noise array plus `offset`; it is defined
+        by the stream named `fastdrop.RNG_SPEC` (see SPEC.md) and is the same
+        for every dtype, memory layout, kernel, thread count and device, in
+        place or not. A change to the stream changes `RNG_SPEC`."""
+
+
+def _flags(scaling: str, accumulate: bool = False) -> int:
+    return (_core.SCALE if scaling == "inverted" else 0) | (
+        _core.ACCUMULATE if accumulate else 0
+    )
+
+
+def _targets(x: np.ndarray, out, keep_out: bool = False):
+    """(result array, array the kernel writes, input the kernel reads).
+
+    The kernel writes C-contiguous native memory; anything else goes through
+    a temporary copied into out at the end. An input that partly overlaps the
+    written memory is copied first, so x is never read after being written.
+    """
+    y = np.empty(x.shape, dtype=x.dtype) if out is None else out
+    if is_direct(y):
+        work = y
+    elif keep_out:
+        work = np.array(y, dtype=y.dtype.newbyteorder("="), order="C")
+    else:
+        work = np.empty(x.shape, dtype=x.dtype.newbyteorder("="))
+    xin = native(x)
+    if xin is not work and np.may_share_memory(xin, work) and not same_memory(xin, work):
+        xin = xin.copy()
+    return y, work, xin
+
+
+def _forward(x, p, seed, offset, scaling, store, out):
+    """Forward pass on checked arguments; returns (y, Mask)."""
+    y, work, xin = _targets(x, out)
+    n = x.size
+    bits = np.empty((n + 7) // 8, dtype=np.uint8) if store == "bits" else None
+    mask = Mask.__new__(Mask)
+    mask._shape, mask._size, mask._p = x.shape, n, p
+    mask._seed, mask._offset, mask._scaling, mask._bits = seed, offset, scaling, bits
+    _core.dropout(
+        xin.reshape(-1), work.reshape(-1), bits, _core.key(seed), offset,
+        _core.threshold(p), mask.scale, _flags(scaling),
+    )
+    if bits is not None:
+        bits.flags.writeable = False
+    if work is not y:
+        np.copyto(y, work)
+    return y, mask
+
+
+def _inference(x, p, scaling, out):
+    """Inference pass: identity (inverted) or x * (1 - p) (classic)."""
+    y = np.empty(x.shape, dtype=x.dtype) if out is None else out
+    if scaling == "inverted":
+        np.copyto(y, x)
+    else:
+        ct = np.float32 if x.dtype.kind == "f" and x.dtype.itemsize == 2 else x.dtype.type
+        with np.errstate(all="ignore"):
+            np.copyto(y, np.multiply(x, ct(1.0 - p), dtype=ct), casting="unsafe")
+    return y
+
+
+def _check_common(x, p, scaling, out, name="x"):
+    x = _checks.as_float_array(x, name)
+    p = _checks.check_p(p)
+    scaling = _checks.check_choice(scaling, "scaling", _checks.SCALINGS)
+    if out is not None:
+        _checks.check_out(out, x.shape, x.dtype)
+    return x, p, scaling
+
+
+def dropout(x, p=0.5, *, seed=None, offset=0, training=True, scaling="inverted", out=None):
+    """dropout(x, p=0.5, *, seed=None, offset=0, training=True, scaling="inverted", out=None)
+
+    Randomly zero a fraction p of the elements of x.
+
+    Parameters
+    ----------
+    x : array_like of float16, float32 or float64
+        Input, any shape (0-d and empty included) and any memory layout.
+    p : float, default=0.5
+        Drop probability in [0, 1]. p = 0 keeps every element, p = 1 drops all.
+    seed : int or None, default=None
+        Seed in [0, 2**64). None draws a fresh seed from OS entropy.
+    offset : int, default=0
+        Stream index of the first element: element k (in C order) uses stream
+        element ``offset + k``, so ``offset + x.size`` must be <= 2**64.
+    training : bool, default=True
+        If False, no mask is drawn: the result is x (inverted scaling) or
+        ``x * (1 - p)`` (classic scaling).
+    scaling : {"inverted", "classic"}, default="inverted"
+        "inverted": kept elements are multiplied by ``1 / (1 - p)`` in
+        training. "classic": kept elements pass unscaled in training and
+        inference multiplies by ``1 - p``.
+    out : numpy.ndarray, optional
+        Where to write the result: x's shape and dtype, writeable. ``out=x``
+        works in place and gives the same bits as out of place.
+
+    Returns
+    -------
+    y : numpy.ndarray
+        The result, with x's shape and dtype (``out`` if given).
+
+    Raises
+    ------
+    TypeError
+        If x is not of a float dtype, p or seed are not numbers, or out has
+        another dtype.
+    ValueError
+        If p is outside [0, 1] or NaN, seed or offset are out of range, or
+        out has another shape or is read-only.
+
+    See Also
+    --------
+    dropout_forward : also returns the Mask that backward needs.
+    Generator : a (seed, offset) stream that hands out fresh offsets.
+
+    Notes
+    -----
+    Dropped elements are exactly +0.0, whatever x holds there (NaN and inf
+    included). Kept elements are ``x * scale`` with ``scale = 1 / (1 - p)``
+    rounded once to the compute type (float32 for float16 input, which is
+    rounded back once). The element is kept iff its 32-bit uniform is below
+    ``floor((1 - p) * 2**32)`` (clamped to [1, 2**32 - 1] for 0 < p < 1),
+    so the keep probability is within 2**-32 of 1 - p.
+    {compat}
+
+    Examples
+    --------
+    >>> import numpy as np, fastdrop
+    >>> x = np.arange(1, 9, dtype=np.float32)
+    >>> fastdrop.dropout(x, 0.5, seed=42)
+    array([ 0.,  0.,  6.,  8., 10., 12.,  0., 16.], dtype=float32)
+
+    Any slice is reproduced by passing its start as the offset:
+
+    >>> fastdrop.dropout(x[2:6], 0.5, seed=42, offset=2)
+    array([ 6.,  8., 10., 12.], dtype=float32)
+    """
+    x, p, scaling = _check_common(x, p, scaling, out)
+    training = _checks.check_flag(training, "training")
+    seed = _checks.check_seed(seed)
+    offset = _checks.check_offset(offset, x.size)
+    if not training:
+        return _inference(x, p, scaling, out)
+    return _forward(x, p, seed, offset, scaling, None, out)[0]
+
+
+def dropout_forward(x, p=0.5, *, seed=None, offset=0, scaling="inverted", store="bits", out=None):
+    """dropout_forward(x, p=0.5, *, seed=None, offset=0, scaling="inverted", store="bits", out=None)
+
+    Training-mode dropout that also returns the Mask for `dropout_backward`.
+
+    Parameters
+    ----------
+    x, p, seed, offset, scaling, out
+        As in `dropout`.
+    store : {"bits", "seed"}, default="bits"
+        "bits" keeps the packed mask (``ceil(x.size / 8)`` bytes) in the Mask;
+        "seed" keeps only (seed, offset) and backward regenerates the mask,
+        so no mask memory is used at all.
+
+    Returns
+    -------
+    y : numpy.ndarray
+        As `dropout` with ``training=True``.
+    mask : Mask
+        The mask drawn, with the seed used (the drawn one when seed is None).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As `dropout`; ValueError also for an unknown store.
+    {compat}
+
+    Examples
+    --------
+    >>> import numpy as np, fastdrop
+    >>> x = np.arange(1, 9, dtype=np.float32)
+    >>> y, mask = fastdrop.dropout_forward(x, 0.5, seed=42)
+    >>> mask.to_bool()
+    array([False, False,  True,  True,  True,  True, False,  True])
+    >>> fastdrop.dropout_backward(np.ones_like(x), mask)
+    array([0., 0., 2., 2., 2., 2., 0., 2.], dtype=float32)
+    """
+    x, p, scaling = _check_common(x, p, scaling, out)
+    store = _checks.check_choice(store, "store", _checks.STORES)
+    seed = _checks.check_seed(seed)
+    offset = _checks.check_offset(offset, x.size)
+    return _forward(x, p, seed, offset, scaling, store, out)
+
+
+def dropout_backward(grad, mask, *, out=None, accumulate=False):
+    """dropout_backward(grad, mask, *, out=None, accumulate=False)
+
+    Gradient of dropout: ``grad * mask * scale``, with the forward's rounding.
+
+    Parameters
+    ----------
+    grad : array_like of float16, float32 or float64
+        Gradient of the loss with respect to the forward output; the mask's
+        shape. Its dtype may differ from the forward input's.
+    mask : Mask
+        From `dropout_forward`. Stored bits are read; a ``store="seed"`` mask
+        is regenerated from its (seed, offset).
+    out : numpy.ndarray, optional
+        Where to write the result: grad's shape and dtype, writeable.
+    accumulate : bool, default=False
+        Add the gradient of kept elements into `out` (required) instead of
+        overwriting it; elements the mask dropped keep their value in `out`.
+
+    Returns
+    -------
+    dx : numpy.ndarray
+        Kept elements ``grad * scale`` (``grad`` under classic scaling),
+        dropped elements +0.0; or `out` updated in place with accumulate.
+
+    Raises
+    ------
+    TypeError
+        If mask is not a Mask or grad or out have an unsupported dtype.
+    ValueError
+        If grad's shape differs from the mask's, accumulate is set without
+        out, or mask.bits do not match the mask's shape.
+
+    Examples
+    --------
+    >>> import numpy as np, fastdrop
+    >>> x = np.ones(6, np.float32)
+    >>> y, mask = fastdrop.dropout_forward(x, 0.5, seed=3, store="seed")
+    >>> dx = fastdrop.dropout_backward(np.ones_like(x), mask)
+    >>> bool((dx == y).all()), mask.nbytes
+    (True, 0)
+    """
+    if not isinstance(mask, Mask):
+        raise TypeError(f"mask must be a fastdrop.Mask, got {type(mask).__name__}")
+    grad = _checks.as_float_array(grad, "grad")
+    if grad.shape != mask.shape:
+        raise ValueError(f"grad must have the mask's shape {mask.shape}, got {grad.shape}")
+    accumulate = _checks.check_flag(accumulate, "accumulate")
+    if out is not None:
+        _checks.check_out(out, grad.shape, grad.dtype)
+    elif accumulate:
+        raise ValueError("accumulate=True needs out, the array to add into")
+    bits = mask.bits
+    if bits is not None and (bits.dtype != np.uint8 or bits.shape != ((mask.size + 7) // 8,)):
+        raise ValueError("mask.bits does not match the mask's shape")
+    y, work, gin = _targets(grad, out, keep_out=accumulate)
+    flags = _flags(mask.scaling, accumulate)
+    if bits is not None:
+        _core.apply_bits(bits, gin.reshape(-1), work.reshape(-1), mask.scale, flags)
+    else:
+        _core.dropout(
+            gin.reshape(-1), work.reshape(-1), None, _core.key(mask.seed),
+            mask.offset, mask.threshold, mask.scale, flags,
+        )
+    if work is not y:
+        np.copyto(y, work)
+    return y
+
+
+for _f in (dropout, dropout_forward):
+    _f.__doc__ = _f.__doc__.replace("{compat}", _COMPAT)
+del _f

@@ -1,0 +1,125 @@
+"""Argument checks shared by the public API; each error names its argument."""
+
+from __future__ import annotations
+
+import numbers
+import secrets
+
+import numpy as np
+
+SEED_LIMIT = 1 << 64
+FLOAT_DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
+SCALINGS = ("inverted", "classic")
+STORES = ("bits", "seed")
+
+
+def check_p(p) -> float:
+    """Drop probability as a float in [0, 1]."""
+    if isinstance(p, (bool, np.bool_)) or not isinstance(p, numbers.Real):
+        raise TypeError(f"p must be a real number in [0, 1], got {type(p).__name__}")
+    value = float(p)
+    if not 0.0 <= value <= 1.0:  # NaN fails too
+        raise ValueError(f"p must be in [0, 1], got {value!r}")
+    return value
+
+
+def _check_uint64(value, name: str, limit: int) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    value = int(value)
+    if not 0 <= value < limit:
+        raise ValueError(f"{name} must be in [0, 2**64), got {value}")
+    return value
+
+
+def check_seed(seed) -> int:
+    """A seed in [0, 2**64); None draws a fresh one from OS entropy."""
+    if seed is None:
+        return secrets.randbits(64)
+    return _check_uint64(seed, "seed", SEED_LIMIT)
+
+
+def check_offset(offset, n: int) -> int:
+    """An element offset such that offset + n <= 2**64."""
+    offset = _check_uint64(offset, "offset", SEED_LIMIT)
+    if offset + n > SEED_LIMIT:
+        raise ValueError(
+            f"offset + number of elements must be <= 2**64, got {offset} + {n}"
+        )
+    return offset
+
+
+def check_choice(value, name: str, choices: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+    return value
+
+
+def check_flag(value, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
+    return bool(value)
+
+
+def as_float_array(x, name: str) -> np.ndarray:
+    """x as an ndarray of float16, float32 or float64 (any layout, any byte order)."""
+    if not isinstance(x, np.ndarray):
+        try:
+            x = np.asarray(x)
+        except (ValueError, TypeError) as exc:
+            raise TypeError(f"{name} must be an array of floats: {exc}") from None
+    if x.dtype.newbyteorder("=") not in FLOAT_DTYPES:
+        raise TypeError(
+            f"{name} must have dtype float16, float32 or float64, got {x.dtype}"
+        )
+    return x
+
+
+def check_out(out, shape: tuple, dtype: np.dtype, name: str = "out") -> np.ndarray:
+    """A writeable ndarray of the given shape and dtype."""
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray, got {type(out).__name__}")
+    if out.dtype != dtype:
+        raise TypeError(f"{name} must have dtype {dtype}, got {out.dtype}")
+    if out.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {out.shape}")
+    if not out.flags.writeable:
+        raise ValueError(f"{name} is read-only")
+    return out
+
+
+def is_direct(a: np.ndarray) -> bool:
+    """True if the C core can read or write a in place."""
+    return a.flags.c_contiguous and a.flags.aligned and a.dtype.isnative
+
+
+def same_memory(a: np.ndarray, b: np.ndarray) -> bool:
+    """True if a and b are the same elements in the same order (in-place use)."""
+    return (
+        a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+        and a.strides == b.strides
+    )
+
+
+def native(x: np.ndarray) -> np.ndarray:
+    """x as a C-contiguous, aligned, native-order array (a copy only if needed)."""
+    if is_direct(x):
+        return x
+    return np.array(x, dtype=x.dtype.newbyteorder("="), order="C", copy=True)
+
+
+__all__ = [
+    "FLOAT_DTYPES",
+    "SCALINGS",
+    "STORES",
+    "as_float_array",
+    "check_choice",
+    "check_flag",
+    "check_offset",
+    "check_out",
+    "check_p",
+    "check_seed",
+    "is_direct",
+    "native",
+    "same_memory",
+]

@@ -1,0 +1,38 @@
+"""Type stubs for the compiled module fastdrop._core."""
+
+import numpy as np
+import numpy.typing as npt
+
+RNG_SPEC: str
+BLOCK: int
+KEEP_ALL: int
+SCALE: int
+ACCUMULATE: int
+
+def key(seed: int) -> int: ...
+def threshold(p: float) -> int: ...
+def uniforms(key: int, index: int, out: npt.NDArray[np.uint32]) -> None: ...
+def mask_bits(
+    key: int, index: int, threshold: int, bits: npt.NDArray[np.uint8], n: int
+) -> None: ...
+def dropout(
+    x: npt.NDArray[np.floating],
+    y: npt.NDArray[np.floating],
+    bits: npt.NDArray[np.uint8] | None,
+    key: int,
+    index: int,
+    threshold: int,
+    scale: float,
+    flags: int,
+) -> None: ...
+def apply_bits(
+    bits: npt.NDArray[np.uint8],
+    x: npt.NDArray[np.floating],
+    y: npt.NDArray[np.floating],
+    scale: float,
+    flags: int,
+) -> None: ...
+def isa_names() -> list[str]: ...
+def isa_supported(isa: int) -> bool: ...
+def active_isa() -> int: ...
+def set_isa(isa: int) -> None: ...

@@ -1,0 +1,180 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, binding=True
+"""Thin wrappers over the C core.
+
+Callers (``fastdrop._api``) pass 1-D C-contiguous, aligned, native-order
+arrays of one float dtype; float16 arrays travel as their uint16 bits. These
+functions check only what the C core cannot (buffer types and lengths), call
+C without the GIL and turn its status codes into exceptions.
+"""
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
+
+import numpy as np
+
+from fastdrop.c_fastdrop cimport *
+
+RNG_SPEC = FD_RNG_SPEC.decode()
+BLOCK = FD_BLOCK
+KEEP_ALL = FD_KEEP_ALL
+SCALE = FD_SCALE
+ACCUMULATE = FD_ACCUMULATE
+
+ctypedef fused elem_t:
+    uint16_t
+    float
+    double
+
+
+cdef int _check(int rc) except -1:
+    if rc == FD_OK:
+        return 0
+    if rc == FD_ERANGE:
+        raise ValueError("offset + number of elements exceeds 2**64")
+    if rc == FD_EARG:
+        raise ValueError("argument out of range (p, threshold or flags)")
+    if rc == FD_EISA:
+        raise ValueError("that kernel is not available on this CPU")
+    raise RuntimeError(f"fastdrop C core returned status {rc}")
+
+
+cdef inline uint8_t *_bits_ptr(uint8_t[::1] bits, size_t n) except? NULL:
+    if bits is None:
+        return NULL
+    if <size_t>bits.shape[0] != (n + 7) // 8:
+        raise ValueError(f"bits must hold {(n + 7) // 8} bytes, not {bits.shape[0]}")
+    return &bits[0] if n else NULL
+
+
+def key(uint64_t seed):
+    """key(seed)
+
+    The stream key of a 64-bit seed (SPEC.md step 1)."""
+    return fd_key(seed)
+
+
+def threshold(double p):
+    """threshold(p)
+
+    The keep threshold T for drop probability p: keep iff u32 < T."""
+    cdef uint64_t t = 0
+    _check(fd_threshold(p, &t))
+    return t
+
+
+def uniforms(uint64_t key, uint64_t index, uint32_t[::1] out):
+    """uniforms(key, index, out)
+
+    Fill out with the uniforms of elements index, index + 1, ... ."""
+    cdef fd_stream s = fd_stream(key, index, 0)
+    cdef size_t n = out.shape[0]
+    with nogil:
+        rc = fd_uniforms(&s, &out[0] if n else NULL, n)
+    _check(rc)
+
+
+def mask_bits(uint64_t key, uint64_t index, uint64_t threshold, uint8_t[::1] bits, size_t n):
+    """mask_bits(key, index, threshold, bits, n)
+
+    Write the packed keep bits of n elements into bits."""
+    cdef fd_stream s = fd_stream(key, index, threshold)
+    cdef uint8_t *bp = _bits_ptr(bits, n)
+    with nogil:
+        rc = fd_mask_bits(&s, bp, n)
+    _check(rc)
+
+
+cdef int _dropout(const elem_t[::1] x, elem_t[::1] y, uint8_t[::1] bits, fd_stream *s,
+                  double scale, unsigned flags) except -1:
+    cdef size_t n = x.shape[0]
+    if <size_t>y.shape[0] != n:
+        raise ValueError("x and y differ in length")
+    cdef uint8_t *bp = _bits_ptr(bits, n)
+    if n == 0:
+        return 0
+    with nogil:
+        if elem_t is uint16_t:
+            rc = fd_dropout_f16(s, &x[0], &y[0], bp, n, <float>scale, flags)
+        elif elem_t is float:
+            rc = fd_dropout_f32(s, &x[0], &y[0], bp, n, <float>scale, flags)
+        else:
+            rc = fd_dropout_f64(s, &x[0], &y[0], bp, n, scale, flags)
+    return _check(rc)
+
+
+cdef int _apply_bits(const uint8_t[::1] bits, const elem_t[::1] x, elem_t[::1] y,
+                     double scale, unsigned flags) except -1:
+    cdef size_t n = x.shape[0]
+    if <size_t>y.shape[0] != n:
+        raise ValueError("x and y differ in length")
+    if <size_t>bits.shape[0] != (n + 7) // 8:
+        raise ValueError(f"bits must hold {(n + 7) // 8} bytes, not {bits.shape[0]}")
+    if n == 0:
+        return 0
+    with nogil:
+        if elem_t is uint16_t:
+            rc = fd_apply_bits_f16(&bits[0], &x[0], &y[0], n, <float>scale, flags)
+        elif elem_t is float:
+            rc = fd_apply_bits_f32(&bits[0], &x[0], &y[0], n, <float>scale, flags)
+        else:
+            rc = fd_apply_bits_f64(&bits[0], &x[0], &y[0], n, scale, flags)
+    return _check(rc)
+
+
+def dropout(x, y, bits, uint64_t key, uint64_t index, uint64_t threshold,
+            double scale, unsigned flags):
+    """dropout(x, y, bits, key, index, threshold, scale, flags)
+
+    y = dropout of x with a generated mask; bits (uint8 or None) gets the mask.
+    scale is rounded to float32 for float16 and float32 data."""
+    cdef fd_stream s = fd_stream(key, index, threshold)
+    kind = x.dtype.char
+    if kind == 'f':
+        _dropout[float](x, y, bits, &s, scale, flags)
+    elif kind == 'd':
+        _dropout[double](x, y, bits, &s, scale, flags)
+    elif kind == 'e':
+        _dropout[uint16_t](x.view(np.uint16), y.view(np.uint16), bits, &s, scale, flags)
+    else:
+        raise TypeError(f"unsupported dtype {x.dtype}")
+
+
+def apply_bits(bits, x, y, double scale, unsigned flags):
+    """apply_bits(bits, x, y, scale, flags)
+
+    y = dropout of x with the keep bits read from bits."""
+    kind = x.dtype.char
+    if kind == 'f':
+        _apply_bits[float](bits, x, y, scale, flags)
+    elif kind == 'd':
+        _apply_bits[double](bits, x, y, scale, flags)
+    elif kind == 'e':
+        _apply_bits[uint16_t](bits, x.view(np.uint16), y.view(np.uint16), scale, flags)
+    else:
+        raise TypeError(f"unsupported dtype {x.dtype}")
+
+
+def isa_names():
+    """isa_names()
+
+    Names of every kernel ISA fastdrop knows, in table order."""
+    return [fd_isa_name(i).decode() for i in range(FD_ISA_COUNT)]
+
+
+def isa_supported(int isa):
+    """isa_supported(isa)
+
+    True if the kernels of ISA index isa are compiled in and run on this CPU."""
+    return bool(fd_isa_supported(isa))
+
+
+def active_isa():
+    """active_isa()
+
+    Index of the ISA whose kernels run now."""
+    return fd_active_isa()
+
+
+def set_isa(int isa):
+    """set_isa(isa)
+
+    Make the kernels of ISA index isa the active ones."""
+    _check(fd_set_isa(isa))

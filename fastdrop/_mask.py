@@ -1,0 +1,164 @@
+"""The Mask returned by dropout_forward: what backward needs to redo the mask."""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from fastdrop import _checks, _core
+
+
+def _check_shape(shape) -> tuple[int, ...]:
+    try:
+        dims = tuple(operator.index(d) for d in shape)
+    except TypeError:
+        raise TypeError(f"shape must be a tuple of ints, got {shape!r}") from None
+    if any(d < 0 for d in dims):
+        raise ValueError(f"shape must not have negative dimensions, got {dims}")
+    return dims
+
+
+class Mask:
+    """Mask(shape, p, *, seed, offset=0, scaling="inverted", bits=None)
+    --
+
+    A dropout mask: which elements a forward pass kept, and how it scaled them.
+
+    Made by `dropout_forward`; `dropout_backward` takes it. The mask is
+    determined by (seed, offset, p, shape). With ``store="bits"`` it also holds
+    the packed keep bits, so backward reads them; with ``store="seed"`` it holds
+    no mask memory at all and backward regenerates the bits.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Shape of the noise array (the forward input).
+    p : float
+        Drop probability in [0, 1].
+    seed : int
+        Seed in [0, 2**64) of the stream the mask was drawn from.
+    offset : int, default=0
+        Element index of the mask's first element in that stream.
+    scaling : {"inverted", "classic"}, default="inverted"
+        How the forward pass scaled kept elements.
+    bits : numpy.ndarray of uint8 or None, default=None
+        Packed keep bits, ``ceil(size / 8)`` bytes in little bit order, as
+        ``np.packbits(keep, bitorder="little")`` gives them. None means the mask
+        is regenerated from (seed, offset) when needed. The Mask keeps a
+        read-only view; the bits are not checked against the seed.
+
+    Attributes
+    ----------
+    shape, p, seed, offset, scaling, bits
+        As given.
+    scale : float
+        Multiplier of kept elements in training: ``1 / (1 - p)`` for inverted
+        scaling (0.0 when p == 1, where nothing is kept), 1.0 for classic.
+    store : {"bits", "seed"}
+        Whether the bits are held or regenerated.
+    nbytes : int
+        Bytes of mask memory held (0 with ``store="seed"``).
+
+    Examples
+    --------
+    >>> import numpy as np, fastdrop
+    >>> y, mask = fastdrop.dropout_forward(np.ones(10, np.float32), 0.5, seed=7)
+    >>> mask.shape, mask.nbytes
+    ((10,), 2)
+    >>> bool((mask.to_bool() == (y != 0)).all())
+    True
+    """
+
+    __slots__ = ("_shape", "_size", "_p", "_seed", "_offset", "_scaling", "_bits")
+
+    def __init__(self, shape, p, *, seed, offset=0, scaling="inverted", bits=None):
+        self._shape = _check_shape(shape)
+        self._size = int(np.prod(self._shape, dtype=object))
+        self._p = _checks.check_p(p)
+        if seed is None:
+            raise TypeError("seed must be an int, got NoneType")
+        self._seed = _checks.check_seed(seed)
+        self._offset = _checks.check_offset(offset, self._size)
+        self._scaling = _checks.check_choice(scaling, "scaling", _checks.SCALINGS)
+        self._bits = None if bits is None else self._check_bits(bits)
+
+    def _check_bits(self, bits) -> np.ndarray:
+        if not isinstance(bits, np.ndarray) or bits.dtype != np.uint8:
+            raise TypeError("bits must be a numpy.ndarray of dtype uint8")
+        need = (self._size + 7) // 8
+        if bits.ndim != 1 or bits.size != need:
+            raise ValueError(
+                f"bits must be a 1-D array of {need} bytes for shape {self._shape}, "
+                f"got shape {bits.shape}"
+            )
+        view = np.ascontiguousarray(bits).view()
+        view.flags.writeable = False
+        return view
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._shape
+
+    @property
+    def size(self) -> int:
+        """Number of elements the mask covers."""
+        return self._size
+
+    @property
+    def p(self) -> float:
+        return self._p
+
+    @property
+    def seed(self) -> int:
+        return self._seed
+
+    @property
+    def offset(self) -> int:
+        return self._offset
+
+    @property
+    def scaling(self) -> str:
+        return self._scaling
+
+    @property
+    def bits(self) -> np.ndarray | None:
+        return self._bits
+
+    @property
+    def store(self) -> str:
+        return "seed" if self._bits is None else "bits"
+
+    @property
+    def nbytes(self) -> int:
+        return 0 if self._bits is None else int(self._bits.nbytes)
+
+    @property
+    def scale(self) -> float:
+        if self._scaling == "classic":
+            return 1.0
+        return 0.0 if self._p == 1.0 else 1.0 / (1.0 - self._p)
+
+    @property
+    def threshold(self) -> int:
+        """Keep threshold T: an element is kept iff its 32-bit uniform < T."""
+        return _core.threshold(self._p)
+
+    def packed_bits(self) -> np.ndarray:
+        """The packed keep bits, regenerated from (seed, offset) when not stored."""
+        if self._bits is not None:
+            return self._bits
+        bits = np.empty((self._size + 7) // 8, dtype=np.uint8)
+        _core.mask_bits(_core.key(self._seed), self._offset, self.threshold, bits, self._size)
+        return bits
+
+    def to_bool(self) -> np.ndarray:
+        """The keep mask as a boolean array of the mask's shape (True = kept)."""
+        keep = np.unpackbits(self.packed_bits(), count=self._size, bitorder="little")
+        return keep.view(np.bool_).reshape(self._shape)
+
+    def __repr__(self) -> str:
+        return (
+            f"Mask(shape={self._shape}, p={self._p!r}, seed={self._seed}, "
+            f"offset={self._offset}, scaling={self._scaling!r}, store={self.store!r})"
+        )

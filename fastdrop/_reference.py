@@ -1,0 +1,149 @@
+"""Pure-NumPy implementation of SPEC.md: the oracle the C kernels are tested against.
+
+Written from the spec alone, in uint64 array arithmetic (which wraps modulo
+2**64), sharing no code with the C core. It is slow and meant for tests and
+for ``python -m fastdrop``'s self-check, not for production use.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+BLOCK = 2048
+LANES = 8
+STEPS = BLOCK // (2 * LANES)
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+KEY_SALT = np.uint64(0x6A09E667F3BCC909)
+KEEP_ALL = 1 << 32
+
+_U64 = np.uint64
+
+
+def mix64(z: np.ndarray) -> np.ndarray:
+    """SplitMix64's output function on a uint64 array."""
+    z = np.asarray(z, dtype=_U64)
+    z = (z ^ (z >> _U64(30))) * _U64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> _U64(27))) * _U64(0x94D049BB133111EB)
+    return z ^ (z >> _U64(31))
+
+
+def _rotl(x: np.ndarray, k: int) -> np.ndarray:
+    return (x << _U64(k)) | (x >> _U64(64 - k))
+
+
+def key(seed: int) -> int:
+    """Stream key of a seed: mix64(seed ^ 0x6A09E667F3BCC909)."""
+    return int(mix64(np.array([seed], dtype=_U64) ^ KEY_SALT)[0])
+
+
+def threshold(p: float) -> int:
+    """Keep threshold T in [0, 2**32]: element kept iff its uniform < T."""
+    p = float(p)
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"p must be in [0, 1], got {p!r}")
+    if p == 0.0:
+        return KEEP_ALL
+    if p == 1.0:
+        return 0
+    t = KEEP_ALL - math.ceil(p * 2.0**32)  # p * 2**32 is exact in binary64
+    return min(max(t, 1), KEEP_ALL - 1)
+
+
+def _block_words(k: int, blocks: np.ndarray) -> np.ndarray:
+    """xoshiro256++ outputs of the given blocks, shape (len(blocks), STEPS, LANES)."""
+    g = blocks.astype(_U64)[:, None, None]
+    lane = np.arange(LANES, dtype=_U64)[None, :, None]
+    word = np.arange(4, dtype=_U64)[None, None, :]
+    s = mix64(_U64(k) + GOLDEN * (_U64(1) + _U64(32) * g + _U64(4) * lane + word))
+    dead = ~s.any(axis=2)
+    s[..., 0][dead] = 1
+    s0, s1, s2, s3 = (s[..., w].copy() for w in range(4))
+    out = np.empty((len(blocks), STEPS, LANES), dtype=_U64)
+    for t in range(STEPS):
+        out[:, t] = _rotl(s0 + s3, 23) + s0
+        t1 = s1 << _U64(17)
+        s2 ^= s0
+        s3 ^= s1
+        s1 ^= s2
+        s0 ^= s3
+        s2 ^= t1
+        s3 = _rotl(s3, 45)
+    return out
+
+
+def uniforms(seed: int, offset: int, n: int) -> np.ndarray:
+    """The uint32 uniforms of elements offset .. offset + n - 1 of seed's stream."""
+    if n == 0:
+        return np.empty(0, dtype=np.uint32)
+    first, last = offset // BLOCK, (offset + n - 1) // BLOCK
+    blocks = np.arange(first, last + 1, dtype=_U64)
+    r = _block_words(key(seed), blocks)
+    # element 16t + 2l + h of a block is the low (h=0) or high (h=1) half of r[t, l]
+    u = np.stack([r & _U64(0xFFFFFFFF), r >> _U64(32)], axis=-1).astype(np.uint32)
+    start = offset - first * BLOCK
+    return u.reshape(-1)[start : start + n]
+
+
+def keep_mask(seed: int, offset: int, p: float, n: int) -> np.ndarray:
+    """Boolean keep mask of elements offset .. offset + n - 1."""
+    t = threshold(p)
+    if t in (0, KEEP_ALL):
+        return np.full(n, t == KEEP_ALL)
+    return uniforms(seed, offset, n).astype(_U64) < _U64(t)
+
+
+def packed_bits(keep: np.ndarray) -> np.ndarray:
+    """Packed mask: ceil(n/8) bytes, little bit order."""
+    return np.packbits(keep.reshape(-1), bitorder="little")
+
+
+def compute_dtype(dtype: np.dtype) -> np.dtype:
+    """float16 is computed in float32; the other dtypes in themselves."""
+    return np.dtype(np.float32) if np.dtype(dtype) == np.float16 else np.dtype(dtype)
+
+
+def scale(p: float, scaling: str = "inverted") -> float:
+    """The training scale as a binary64 value (0.0 when p == 1 in inverted mode)."""
+    if scaling == "classic":
+        return 1.0
+    return 0.0 if p == 1.0 else 1.0 / (1.0 - p)
+
+
+def apply(x: np.ndarray, keep: np.ndarray, s: float | None, out=None) -> np.ndarray:
+    """Kept: x * s rounded once to x's dtype (or x itself when s is None); dropped: +0.0.
+
+    With out given, kept results are added into a copy of out and dropped
+    elements keep out's values.
+    """
+    x = np.asarray(x)
+    keep = keep.reshape(x.shape)
+    ct = compute_dtype(x.dtype)
+    with np.errstate(all="ignore"):
+        v = x.astype(ct) * ct.type(s) if s is not None else x.astype(ct)
+        if out is not None:
+            summed = (np.asarray(out).astype(ct) + v).astype(x.dtype)
+            return np.where(keep, summed, np.asarray(out))
+        kept = v.astype(x.dtype) if s is not None else x
+        return np.where(keep, kept, x.dtype.type(0))
+
+
+def dropout(x, p=0.5, *, seed, offset=0, training=True, scaling="inverted") -> np.ndarray:
+    """Reference fastdrop.dropout (seed required)."""
+    x = np.asarray(x)
+    ct = compute_dtype(x.dtype)
+    if not training:
+        if scaling == "inverted":
+            return x.copy()
+        with np.errstate(all="ignore"):
+            return (x.astype(ct) * ct.type(1.0 - p)).astype(x.dtype)
+    keep = keep_mask(seed, offset, p, x.size)
+    s = scale(p, scaling) if scaling == "inverted" else None
+    return apply(x, keep, s)
+
+
+def dropout_backward(grad, keep, p, scaling="inverted", out=None) -> np.ndarray:
+    """Reference gradient: grad * mask * scale with the same rounding as the forward."""
+    s = scale(p, scaling) if scaling == "inverted" else None
+    return apply(grad, keep, s, out=out)

@@ -1,0 +1,41 @@
+# cython: language_level=3
+"""Declarations of the public C API in src_c/include/fastdrop.h."""
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
+
+
+cdef extern from "fastdrop.h" nogil:
+    const char *FD_RNG_SPEC
+    unsigned int FD_BLOCK
+    uint64_t FD_KEEP_ALL
+
+    int FD_OK, FD_ENULL, FD_ERANGE, FD_EARG, FD_EISA
+    unsigned int FD_SCALE, FD_ACCUMULATE
+
+    ctypedef struct fd_stream:
+        uint64_t key
+        uint64_t index
+        uint64_t threshold
+
+    uint64_t fd_key(uint64_t seed) noexcept
+    int fd_threshold(double p, uint64_t *threshold) noexcept
+    int fd_uniforms(const fd_stream *s, uint32_t *u, size_t n) noexcept
+    int fd_mask_bits(const fd_stream *s, uint8_t *bits, size_t n) noexcept
+
+    int fd_dropout_f16(const fd_stream *s, const uint16_t *x, uint16_t *y,
+                       uint8_t *bits, size_t n, float scale, unsigned flags) noexcept
+    int fd_dropout_f32(const fd_stream *s, const float *x, float *y,
+                       uint8_t *bits, size_t n, float scale, unsigned flags) noexcept
+    int fd_dropout_f64(const fd_stream *s, const double *x, double *y,
+                       uint8_t *bits, size_t n, double scale, unsigned flags) noexcept
+    int fd_apply_bits_f16(const uint8_t *bits, const uint16_t *x, uint16_t *y,
+                          size_t n, float scale, unsigned flags) noexcept
+    int fd_apply_bits_f32(const uint8_t *bits, const float *x, float *y,
+                          size_t n, float scale, unsigned flags) noexcept
+    int fd_apply_bits_f64(const uint8_t *bits, const double *x, double *y,
+                          size_t n, double scale, unsigned flags) noexcept
+
+    int FD_ISA_SCALAR, FD_ISA_AVX2, FD_ISA_AVX512, FD_ISA_COUNT
+    const char *fd_isa_name(int isa) noexcept
+    int fd_isa_supported(int isa) noexcept
+    int fd_active_isa() noexcept
+    int fd_set_isa(int isa) noexcept

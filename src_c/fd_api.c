@@ -1,0 +1,105 @@
+/*
+ * fd_api.c -- the public entry points: check arguments, then run the active
+ * kernels. Nothing is written unless every check has passed.
+ */
+#include <math.h>
+#include "fastdrop.h"
+#include "fd_dispatch.h"
+#include "fd_rng.h"
+
+uint64_t fd_key(uint64_t seed)
+{
+    return fd_mix64(seed ^ FD_KEY_SALT);
+}
+
+int fd_threshold(double p, uint64_t *threshold)
+{
+    if (!threshold)
+        return FD_ENULL;
+    if (!(p >= 0.0 && p <= 1.0)) /* also rejects NaN */
+        return FD_EARG;
+    if (p == 0.0) {
+        *threshold = FD_KEEP_ALL;
+    } else if (p == 1.0) {
+        *threshold = 0;
+    } else {
+        /* p * 2**32 is exact; T = 2**32 - ceil(p * 2**32) = floor((1-p) 2**32),
+         * clamped so that 0 < p < 1 neither keeps nor drops everything. */
+        uint64_t t = FD_KEEP_ALL - (uint64_t)ceil(p * 4294967296.0);
+        if (t < 1)
+            t = 1;
+        if (t > FD_KEEP_ALL - 1)
+            t = FD_KEEP_ALL - 1;
+        *threshold = t;
+    }
+    return FD_OK;
+}
+
+/* Elements index .. index + n - 1 must all be below 2**64. */
+static int check_stream(const fd_stream *s, size_t n)
+{
+    if (!s)
+        return FD_ENULL;
+    if (s->threshold > FD_KEEP_ALL)
+        return FD_EARG;
+    if (n > 0 && (uint64_t)(n - 1) > UINT64_MAX - s->index)
+        return FD_ERANGE;
+    return FD_OK;
+}
+
+static int check_flags(unsigned flags)
+{
+    return (flags & ~(FD_SCALE | FD_ACCUMULATE)) ? FD_EARG : FD_OK;
+}
+
+int fd_uniforms(const fd_stream *s, uint32_t *u, size_t n)
+{
+    int rc = check_stream(s, n);
+    if (rc || n == 0)
+        return rc;
+    if (!u)
+        return FD_ENULL;
+    fd_uniforms_scalar(s, u, n);
+    return FD_OK;
+}
+
+int fd_mask_bits(const fd_stream *s, uint8_t *bits, size_t n)
+{
+    int rc = check_stream(s, n);
+    if (rc || n == 0)
+        return rc;
+    if (!bits)
+        return FD_ENULL;
+    fd_active_kernels()->mask_bits(s, bits, n);
+    return FD_OK;
+}
+
+#define FD_DEFINE_ENTRY(sfx, T, CT)                                           \
+    int fd_dropout_##sfx(const fd_stream *s, const T *x, T *y, uint8_t *bits, \
+                         size_t n, CT scale, unsigned flags)                  \
+    {                                                                         \
+        int rc = check_stream(s, n);                                          \
+        if (!rc)                                                              \
+            rc = check_flags(flags);                                          \
+        if (rc || n == 0)                                                     \
+            return rc;                                                        \
+        if (!x || !y)                                                         \
+            return FD_ENULL;                                                  \
+        fd_active_kernels()->dropout_##sfx(s, x, y, bits, n, scale, flags);   \
+        return FD_OK;                                                         \
+    }                                                                         \
+    int fd_apply_bits_##sfx(const uint8_t *bits, const T *x, T *y, size_t n,  \
+                            CT scale, unsigned flags)                         \
+    {                                                                         \
+        int rc = check_flags(flags);                                          \
+        if (rc || n == 0)                                                     \
+            return rc;                                                        \
+        if (!bits || !x || !y)                                                \
+            return FD_ENULL;                                                  \
+        fd_active_kernels()->apply_bits_##sfx(bits, x, y, n, scale, flags);   \
+        return FD_OK;                                                         \
+    }
+
+FD_DEFINE_ENTRY(f16, uint16_t, float)
+FD_DEFINE_ENTRY(f32, float, float)
+FD_DEFINE_ENTRY(f64, double, double)

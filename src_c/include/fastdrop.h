@@ -1,0 +1,101 @@
+/*
+ * fastdrop.h -- the public C API of fastdrop.
+ *
+ * A dropout mask bit is a pure function of (seed, element index); see SPEC.md
+ * for the normative definition of the stream named FD_RNG_SPEC.
+ *
+ * Conventions for every function below:
+ *   - returns FD_OK (0) or a negative FD_E* code; never prints, never aborts;
+ *   - on error nothing has been written;
+ *   - n == 0 is valid and writes nothing (pointers may then be NULL);
+ *   - no alignment is required; x and y may be the same pointer (in place),
+ *     other overlaps are undefined;
+ *   - float16 data is passed as uint16_t (IEEE binary16 bits) and computed in
+ *     float32, rounded once to nearest-even on store;
+ *   - the functions keep no state beyond the read-only dispatch table and are
+ *     safe to call from any number of threads at once.
+ */
+#ifndef FASTDROP_H
+#define FASTDROP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FD_RNG_SPEC "fastdrop-rng-v1"
+#define FD_BLOCK 2048u            /* elements per independently seeded block */
+#define FD_KEEP_ALL (UINT64_C(1) << 32)  /* threshold for p == 0 */
+
+/* Status codes. */
+#define FD_OK 0
+#define FD_ENULL (-1)   /* a required pointer is NULL */
+#define FD_ERANGE (-2)  /* index + n exceeds 2**64 */
+#define FD_EARG (-3)    /* p, threshold or flags out of their domain */
+#define FD_EISA (-4)    /* the requested kernel is not available on this CPU */
+
+/* Flags for the dropout and apply functions. */
+#define FD_SCALE 1u       /* kept elements are multiplied by scale (else copied) */
+#define FD_ACCUMULATE 2u  /* y[i] += result for kept elements; dropped y[i] untouched */
+
+/** Where the keep bits come from: element i of a call is global element
+ *  index + i of the stream keyed by key, kept iff its uniform u32 < threshold. */
+typedef struct fd_stream {
+    uint64_t key;        /* fd_key(seed) */
+    uint64_t index;      /* global element index of element 0 (the offset) */
+    uint64_t threshold;  /* in [0, 2**32]: 0 drops all, 2**32 keeps all */
+} fd_stream;
+
+/** The stream key of a 64-bit seed (SPEC.md, step 1). */
+uint64_t fd_key(uint64_t seed);
+
+/** Keep threshold for drop probability p in [0, 1] (SPEC.md, keep rule).
+ *  FD_EARG for p outside [0, 1] or NaN. */
+int fd_threshold(double p, uint64_t *threshold);
+
+/** u[i] = the 32-bit uniform of global element index + i (threshold unused). */
+int fd_uniforms(const fd_stream *s, uint32_t *u, size_t n);
+
+/** Packed keep bits of elements 0..n-1, little bit order, ceil(n/8) bytes;
+ *  padding bits of the last byte are 0. */
+int fd_mask_bits(const fd_stream *s, uint8_t *bits, size_t n);
+
+/** Dropout with a generated mask: for kept i, y[i] = x[i] * scale (FD_SCALE)
+ *  or x[i]; dropped y[i] = +0.0. With FD_ACCUMULATE the result of kept
+ *  elements is added into y and dropped y[i] stay. bits (optional, may be
+ *  NULL) receives the packed mask as fd_mask_bits writes it. */
+int fd_dropout_f16(const fd_stream *s, const uint16_t *x, uint16_t *y,
+                   uint8_t *bits, size_t n, float scale, unsigned flags);
+int fd_dropout_f32(const fd_stream *s, const float *x, float *y,
+                   uint8_t *bits, size_t n, float scale, unsigned flags);
+int fd_dropout_f64(const fd_stream *s, const double *x, double *y,
+                   uint8_t *bits, size_t n, double scale, unsigned flags);
+
+/** As fd_dropout_*, with the keep bits read from a packed mask (bit i of
+ *  bits is element i) instead of generated. */
+int fd_apply_bits_f16(const uint8_t *bits, const uint16_t *x, uint16_t *y,
+                      size_t n, float scale, unsigned flags);
+int fd_apply_bits_f32(const uint8_t *bits, const float *x, float *y,
+                      size_t n, float scale, unsigned flags);
+int fd_apply_bits_f64(const uint8_t *bits, const double *x, double *y,
+                      size_t n, double scale, unsigned flags);
+
+/* Kernels (instruction sets). */
+typedef enum fd_isa { FD_ISA_SCALAR = 0, FD_ISA_AVX2, FD_ISA_AVX512, FD_ISA_COUNT } fd_isa;
+
+/** Name of an ISA ("scalar", "avx2", "avx512"), or NULL if out of range. */
+const char *fd_isa_name(int isa);
+/** 1 if the kernel for isa is compiled in and this CPU and OS support it. */
+int fd_isa_supported(int isa);
+/** The ISA whose kernels the fd_dropout and fd_apply functions use. */
+int fd_active_isa(void);
+/** Select the kernels; FD_EISA if unsupported (the active ISA is unchanged).
+ *  Not thread-safe against concurrent calls of the other functions. */
+int fd_set_isa(int isa);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* FASTDROP_H */

@@ -1,0 +1,36 @@
+/*
+ * fd_kernels.h -- the kernel table: one row of function pointers per ISA.
+ *
+ * Kernels are pure functions of their pointers and counts: no globals, no
+ * OpenMP, no argument checks (fd_api.c has checked them). Every kernel must
+ * give the same bits as the scalar row, which is the reference.
+ */
+#ifndef FD_KERNELS_H
+#define FD_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "fastdrop.h"
+
+typedef struct fd_kernel_row {
+    void (*mask_bits)(const fd_stream *s, uint8_t *bits, size_t n);
+    void (*dropout_f16)(const fd_stream *s, const uint16_t *x, uint16_t *y,
+                        uint8_t *bits, size_t n, float scale, unsigned flags);
+    void (*dropout_f32)(const fd_stream *s, const float *x, float *y,
+                        uint8_t *bits, size_t n, float scale, unsigned flags);
+    void (*dropout_f64)(const fd_stream *s, const double *x, double *y,
+                        uint8_t *bits, size_t n, double scale, unsigned flags);
+    void (*apply_bits_f16)(const uint8_t *bits, const uint16_t *x, uint16_t *y,
+                           size_t n, float scale, unsigned flags);
+    void (*apply_bits_f32)(const uint8_t *bits, const float *x, float *y,
+                           size_t n, float scale, unsigned flags);
+    void (*apply_bits_f64)(const uint8_t *bits, const double *x, double *y,
+                           size_t n, double scale, unsigned flags);
+} fd_kernel_row;
+
+extern const fd_kernel_row fd_kernels_scalar;
+
+/* The stream's uniforms, scalar only (a reference tool, not a hot path). */
+void fd_uniforms_scalar(const fd_stream *s, uint32_t *u, size_t n);
+
+#endif /* FD_KERNELS_H */
