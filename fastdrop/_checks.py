@@ -76,10 +76,10 @@ def as_float_array(x, name: str) -> np.ndarray:
 
 
 def check_out(out, shape: tuple, dtype: np.dtype, name: str = "out") -> np.ndarray:
-    """A writeable ndarray of the given shape and dtype."""
+    """A writeable ndarray of the given shape and dtype (either byte order)."""
     if not isinstance(out, np.ndarray):
         raise TypeError(f"{name} must be a numpy.ndarray, got {type(out).__name__}")
-    if out.dtype != dtype:
+    if out.dtype.newbyteorder("=") != dtype.newbyteorder("="):
         raise TypeError(f"{name} must have dtype {dtype}, got {out.dtype}")
     if out.shape != shape:
         raise ValueError(f"{name} must have shape {shape}, got {out.shape}")
