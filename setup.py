@@ -4,6 +4,22 @@ from glob import glob
 import numpy as np
 from Cython.Build import cythonize
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+
+class BuildExtAlsoInTree(build_ext):
+    """Also place the built extension in the source package.
+
+    The package lives at the top of the checkout, so `python -m fastdrop` or
+    `pytest` run there import ./fastdrop rather than the installed copy; with
+    the extension beside its sources both see the same, freshly built module.
+    """
+
+    def run(self):
+        super().run()
+        if not self.inplace:
+            self.copy_extensions_to_source()
+
 
 c_sources = sorted(glob("src_c/*.c") + glob("src_c/kernels/*.c"))
 
@@ -17,4 +33,7 @@ core = Extension(
     extra_compile_args=["-O3", "-std=c99", "-ffp-contract=off"],
 )
 
-setup(ext_modules=cythonize([core], language_level=3))
+setup(
+    ext_modules=cythonize([core], language_level=3),
+    cmdclass={"build_ext": BuildExtAlsoInTree},
+)
