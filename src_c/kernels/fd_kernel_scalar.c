@@ -3,8 +3,8 @@
  *
  * A call covers elements index .. index + n - 1 of the stream. It walks the
  * blocks those elements touch; for each it computes the block's keep bits
- * (as many steps as the covered part needs) and applies them element by
- * element. Output mask bits start at bit 0 of bits[0] for element 0.
+ * (as many steps as the covered part needs) and applies them in runs of up
+ * to 32 elements. Output mask bits start at bit 0 of bits[0] for element 0.
  */
 #include <string.h>
 #include "fd_kernels.h"
@@ -35,35 +35,74 @@ static void block_keep_words(uint64_t key, uint64_t g, uint64_t threshold,
     }
 }
 
-/* Calls body(i, keep) for i in [0, n): the loop shared by every dropout kernel. */
-#define FD_FOR_EACH_KEEP(s, n, body)                                          \
+/* Appends mask bits to a packed little-bit-order buffer, 32 at a time. */
+typedef struct bit_writer {
+    uint8_t *out;
+    uint64_t acc;
+    unsigned nacc;
+} bit_writer;
+
+static void put_bits(bit_writer *bw, uint64_t v, unsigned nb) /* nb <= 32 */
+{
+    bw->acc |= v << bw->nacc;
+    bw->nacc += nb;
+    if (bw->nacc >= 32) {
+        for (unsigned k = 0; k < 4; k++)
+            bw->out[k] = (uint8_t)(bw->acc >> (8 * k));
+        bw->out += 4;
+        bw->acc >>= 32;
+        bw->nacc -= 32;
+    }
+}
+
+static void flush_bits(bit_writer *bw) /* padding bits of the last byte are 0 */
+{
+    for (unsigned k = 0; 8 * k < bw->nacc; k++)
+        bw->out[k] = (uint8_t)(bw->acc >> (8 * k));
+}
+
+/* Bits lo .. lo+nb-1 of the block words w (nb <= 32). */
+FD_INLINE uint64_t take_bits(const uint64_t *w, unsigned lo, unsigned nb)
+{
+    uint64_t v = w[lo / 64] >> (lo % 64);
+    if (lo % 64 + nb > 64)
+        v |= w[lo / 64 + 1] << (64 - lo % 64);
+    return v & ((UINT64_C(1) << nb) - 1);
+}
+
+/* Calls apply(x + i, y + i, keep_bits, cnt) for runs of at most 32 elements
+ * of one block, and appends their keep bits to bits when it is not NULL. */
+#define FD_FOR_EACH_RUN(s, n, bits, apply)                                    \
     do {                                                                      \
         uint64_t w_[FD_WORDS];                                                \
-        size_t i0_ = 0;                                                       \
-        while (i0_ < (n)) {                                                   \
-            const uint64_t e_ = (s)->index + i0_;                             \
-            const unsigned lo_ = (unsigned)(e_ % FD_BLOCK);                   \
-            const size_t cnt_ = FD_MIN((size_t)(FD_BLOCK - lo_), (n) - i0_);  \
+        bit_writer bw_ = {(bits), 0, 0};                                      \
+        size_t i_ = 0;                                                        \
+        while (i_ < (n)) {                                                    \
+            const uint64_t e_ = (s)->index + i_;                              \
+            unsigned lo_ = (unsigned)(e_ % FD_BLOCK);                         \
+            const size_t cnt_ = FD_MIN((size_t)(FD_BLOCK - lo_), (n) - i_);   \
             const unsigned hi_ = lo_ + (unsigned)cnt_;                        \
             block_keep_words((s)->key, e_ / FD_BLOCK, (s)->threshold,         \
                              (hi_ + 15) / 16, w_);                            \
-            for (size_t j_ = 0; j_ < cnt_; j_++) {                            \
-                const unsigned b_ = lo_ + (unsigned)j_;                       \
-                const size_t i = i0_ + j_;                                    \
-                const int keep = (int)((w_[b_ / 64] >> (b_ % 64)) & 1);       \
-                body;                                                         \
+            while (lo_ < hi_) {                                               \
+                const unsigned nb_ = FD_MIN(32u, hi_ - lo_);                  \
+                const uint64_t k_ = take_bits(w_, lo_, nb_);                  \
+                apply(i_, k_, nb_);                                           \
+                if (bw_.out)                                                  \
+                    put_bits(&bw_, k_, nb_);                                  \
+                i_ += nb_;                                                    \
+                lo_ += nb_;                                                   \
             }                                                                 \
-            i0_ += cnt_;                                                      \
         }                                                                     \
+        if (bw_.out)                                                          \
+            flush_bits(&bw_);                                                 \
     } while (0)
 
-#define FD_PUT_BIT(bits, i, keep) \
-    ((bits)[(i) / 8] |= (uint8_t)((unsigned)(keep) << ((i) % 8)))
+#define FD_NO_APPLY(i, k, nb) ((void)0)
 
 static void mask_bits_scalar(const fd_stream *s, uint8_t *bits, size_t n)
 {
-    memset(bits, 0, (n + 7) / 8);
-    FD_FOR_EACH_KEEP(s, n, FD_PUT_BIT(bits, i, keep));
+    FD_FOR_EACH_RUN(s, n, bits, FD_NO_APPLY);
 }
 
 void fd_uniforms_scalar(const fd_stream *s, uint32_t *u, size_t n)
@@ -89,58 +128,65 @@ void fd_uniforms_scalar(const fd_stream *s, uint32_t *u, size_t n)
     }
 }
 
-/* One element: the dropout rule of SPEC.md for y[i] given x[i] and keep.
- * LOAD widens to the compute type CT, STORE rounds back once. */
-#define FD_APPLY(T, CT, LOAD, STORE, x, y, i, keep, scale, flags)             \
-    do {                                                                      \
+/* Element-wise rules on the raw bits, without branches on the keep bit
+ * (which is a coin flip and would defeat branch prediction). U is the
+ * unsigned type of T's width; LOAD widens to the compute type CT and
+ * STORE rounds back once. */
+#define FD_DEFINE_DTYPE(sfx, T, U, CT, LOAD, STORE)                           \
+    FD_INLINE U bits_##sfx(T v) { U u; memcpy(&u, &v, sizeof u); return u; }  \
+    FD_INLINE T value_##sfx(U u) { T v; memcpy(&v, &u, sizeof v); return v; } \
+    /* y[j] for j < nb from x[j], keep bit j of k, the flags' rule */         \
+    static void run_##sfx(const T *x, T *y, uint64_t k, unsigned nb,          \
+                          CT scale, unsigned flags)                           \
+    {                                                                         \
         if (flags & FD_ACCUMULATE) {                                          \
-            if (keep) {                                                       \
-                CT v_ = LOAD(x[i]);                                           \
+            for (unsigned j = 0; j < nb; j++) {                               \
+                CT v = LOAD(x[j]);                                            \
                 if (flags & FD_SCALE)                                         \
-                    v_ = v_ * scale;                                          \
-                y[i] = STORE((CT)(LOAD(y[i]) + v_));                          \
+                    v = v * scale;                                            \
+                const U m = (U)0 - (U)((k >> j) & 1);                         \
+                const U sum = bits_##sfx(STORE((CT)(LOAD(y[j]) + v)));        \
+                y[j] = value_##sfx((U)((sum & m) | (bits_##sfx(y[j]) & ~m))); \
             }                                                                 \
-        } else if (!keep) {                                                   \
-            y[i] = (T)0;                                                      \
         } else if (flags & FD_SCALE) {                                        \
-            y[i] = STORE((CT)(LOAD(x[i]) * scale));                           \
+            for (unsigned j = 0; j < nb; j++) {                               \
+                const U m = (U)0 - (U)((k >> j) & 1);                         \
+                y[j] = value_##sfx((U)(bits_##sfx(STORE((CT)(LOAD(x[j]) * scale))) & m)); \
+            }                                                                 \
         } else {                                                              \
-            y[i] = x[i];                                                      \
+            for (unsigned j = 0; j < nb; j++) {                               \
+                const U m = (U)0 - (U)((k >> j) & 1);                         \
+                y[j] = value_##sfx((U)(bits_##sfx(x[j]) & m));                \
+            }                                                                 \
         }                                                                     \
-    } while (0)
-
-#define FD_IDENTITY(v) (v)
-
-/* Stamps the dropout and apply-bits kernels of one dtype. */
-#define FD_DEFINE_DTYPE(sfx, T, CT, LOAD, STORE)                              \
+    }                                                                         \
     static void dropout_##sfx##_scalar(const fd_stream *s, const T *x, T *y,  \
                                        uint8_t *bits, size_t n, CT scale,     \
                                        unsigned flags)                        \
     {                                                                         \
-        if (bits) {                                                           \
-            memset(bits, 0, (n + 7) / 8);                                     \
-            FD_FOR_EACH_KEEP(s, n, {                                          \
-                FD_PUT_BIT(bits, i, keep);                                    \
-                FD_APPLY(T, CT, LOAD, STORE, x, y, i, keep, scale, flags);    \
-            });                                                               \
-        } else {                                                              \
-            FD_FOR_EACH_KEEP(s, n,                                            \
-                FD_APPLY(T, CT, LOAD, STORE, x, y, i, keep, scale, flags));   \
-        }                                                                     \
+        FD_FOR_EACH_RUN(s, n, bits, FD_RUN_##sfx);                            \
     }                                                                         \
     static void apply_bits_##sfx##_scalar(const uint8_t *bits, const T *x,    \
                                           T *y, size_t n, CT scale,           \
                                           unsigned flags)                     \
     {                                                                         \
-        for (size_t i = 0; i < n; i++) {                                      \
-            const int keep = (bits[i / 8] >> (i % 8)) & 1;                    \
-            FD_APPLY(T, CT, LOAD, STORE, x, y, i, keep, scale, flags);        \
+        for (size_t i = 0; i < n; i += 32) {                                  \
+            const unsigned nb = (unsigned)FD_MIN((size_t)32, n - i);          \
+            uint64_t k = 0;                                                   \
+            for (unsigned b = 0; 8 * b < nb; b++)                             \
+                k |= (uint64_t)bits[i / 8 + b] << (8 * b);                    \
+            run_##sfx(x + i, y + i, k, nb, scale, flags);                     \
         }                                                                     \
     }
 
-FD_DEFINE_DTYPE(f16, uint16_t, float, fd_half_to_float, fd_float_to_half)
-FD_DEFINE_DTYPE(f32, float, float, FD_IDENTITY, FD_IDENTITY)
-FD_DEFINE_DTYPE(f64, double, double, FD_IDENTITY, FD_IDENTITY)
+#define FD_IDENTITY(v) (v)
+#define FD_RUN_f16(i, k, nb) run_f16(x + (i), y + (i), (k), (nb), scale, flags)
+#define FD_RUN_f32(i, k, nb) run_f32(x + (i), y + (i), (k), (nb), scale, flags)
+#define FD_RUN_f64(i, k, nb) run_f64(x + (i), y + (i), (k), (nb), scale, flags)
+
+FD_DEFINE_DTYPE(f16, uint16_t, uint16_t, float, fd_half_to_float, fd_float_to_half)
+FD_DEFINE_DTYPE(f32, float, uint32_t, float, FD_IDENTITY, FD_IDENTITY)
+FD_DEFINE_DTYPE(f64, double, uint64_t, double, FD_IDENTITY, FD_IDENTITY)
 
 const fd_kernel_row fd_kernels_scalar = {
     mask_bits_scalar,
