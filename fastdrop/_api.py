@@ -6,7 +6,7 @@ import numpy as np
 
 from fastdrop import _checks, _core
 from fastdrop._checks import is_direct, native, same_memory
-from fastdrop._mask import Mask
+from fastdrop._mask import Mask, training_scale
 
 _COMPAT = """
     Compatibility Guarantee
@@ -44,21 +44,26 @@ def _targets(x: np.ndarray, out, keep_out: bool = False):
 
 
 def _forward(x, p, seed, offset, scaling, store, out):
-    """Forward pass on checked arguments; returns (y, Mask)."""
+    """Forward pass on checked arguments; returns (y, Mask or None).
+
+    store is "bits", "seed", or None when no Mask is wanted.
+    """
     y, work, xin = _targets(x, out)
     n = x.size
     bits = np.empty((n + 7) // 8, dtype=np.uint8) if store == "bits" else None
-    mask = Mask.__new__(Mask)
-    mask._shape, mask._size, mask._p = x.shape, n, p
-    mask._seed, mask._offset, mask._scaling, mask._bits = seed, offset, scaling, bits
     _core.dropout(
         xin.reshape(-1), work.reshape(-1), bits, _core.key(seed), offset,
-        _core.threshold(p), mask.scale, _flags(scaling),
+        _core.threshold(p), training_scale(p, scaling), _flags(scaling),
     )
-    if bits is not None:
-        bits.flags.writeable = False
     if work is not y:
         np.copyto(y, work)
+    if store is None:
+        return y, None
+    if bits is not None:
+        bits.flags.writeable = False
+    mask = Mask.__new__(Mask)  # arguments already checked
+    mask._shape, mask._size, mask._p = x.shape, n, p
+    mask._seed, mask._offset, mask._scaling, mask._bits = seed, offset, scaling, bits
     return y, mask
 
 

@@ -15,7 +15,10 @@ STORES = ("bits", "seed")
 
 def check_p(p) -> float:
     """Drop probability as a float in [0, 1]."""
-    if isinstance(p, (bool, np.bool_)) or not isinstance(p, numbers.Real):
+    if type(p) is float:  # the common case, without the slower ABC checks
+        if 0.0 <= p <= 1.0:
+            return p
+    elif isinstance(p, (bool, np.bool_)) or not isinstance(p, numbers.Real):
         raise TypeError(f"p must be a real number in [0, 1], got {type(p).__name__}")
     value = float(p)
     if not 0.0 <= value <= 1.0:  # NaN fails too
@@ -24,7 +27,10 @@ def check_p(p) -> float:
 
 
 def _check_uint64(value, name: str, limit: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+    if type(value) is int:  # the common case, without the slower ABC checks
+        if 0 <= value < limit:
+            return value
+    elif isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an int, got {type(value).__name__}")
     value = int(value)
     if not 0 <= value < limit:

@@ -19,6 +19,13 @@ def _check_shape(shape) -> tuple[int, ...]:
     return dims
 
 
+def training_scale(p: float, scaling: str) -> float:
+    """Multiplier of kept elements: 1 / (1 - p) (0.0 at p == 1) or 1.0 for classic."""
+    if scaling == "classic":
+        return 1.0
+    return 0.0 if p == 1.0 else 1.0 / (1.0 - p)
+
+
 class Mask:
     """Mask(shape, p, *, seed, offset=0, scaling="inverted", bits=None)
     --
@@ -135,9 +142,7 @@ class Mask:
 
     @property
     def scale(self) -> float:
-        if self._scaling == "classic":
-            return 1.0
-        return 0.0 if self._p == 1.0 else 1.0 / (1.0 - self._p)
+        return training_scale(self._p, self._scaling)
 
     @property
     def threshold(self) -> int:
