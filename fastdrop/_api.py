@@ -51,10 +51,11 @@ def _forward(x, p, seed, offset, scaling, store, out):
     y, work, xin = _targets(x, out)
     n = x.size
     bits = np.empty((n + 7) // 8, dtype=np.uint8) if store == "bits" else None
-    _core.dropout(
-        xin.reshape(-1), work.reshape(-1), bits, _core.key(seed), offset,
-        _core.threshold(p), training_scale(p, scaling), _flags(scaling),
-    )
+    if n:
+        _core.dropout(
+            xin.reshape(-1), work.reshape(-1), bits, _core.key(seed), offset,
+            _core.threshold(p), training_scale(p, scaling), _flags(scaling),
+        )
     if work is not y:
         np.copyto(y, work)
     if store is None:
@@ -266,7 +267,9 @@ def dropout_backward(grad, mask, *, out=None, accumulate=False):
         raise ValueError("mask.bits does not match the mask's shape")
     y, work, gin = _targets(grad, out, keep_out=accumulate)
     flags = _flags(mask.scaling, accumulate)
-    if bits is not None:
+    if mask.size == 0:
+        pass
+    elif bits is not None:
         _core.apply_bits(bits, gin.reshape(-1), work.reshape(-1), mask.scale, flags)
     else:
         _core.dropout(

@@ -34,7 +34,8 @@ def _check_uint64(value, name: str, limit: int) -> int:
         raise TypeError(f"{name} must be an int, got {type(value).__name__}")
     value = int(value)
     if not 0 <= value < limit:
-        raise ValueError(f"{name} must be in [0, 2**64), got {value}")
+        bound = "2**64)" if limit == SEED_LIMIT else "2**64]"
+        raise ValueError(f"{name} must be in [0, {bound}, got {value}")
     return value
 
 
@@ -46,8 +47,8 @@ def check_seed(seed) -> int:
 
 
 def check_offset(offset, n: int) -> int:
-    """An element offset such that offset + n <= 2**64."""
-    offset = _check_uint64(offset, "offset", SEED_LIMIT)
+    """An element offset such that offset + n <= 2**64 (2**64 itself only when n == 0)."""
+    offset = _check_uint64(offset, "offset", SEED_LIMIT + 1)
     if offset + n > SEED_LIMIT:
         raise ValueError(
             f"offset + number of elements must be <= 2**64, got {offset} + {n}"

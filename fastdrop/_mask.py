@@ -154,7 +154,10 @@ class Mask:
         if self._bits is not None:
             return self._bits
         bits = np.empty((self._size + 7) // 8, dtype=np.uint8)
-        _core.mask_bits(_core.key(self._seed), self._offset, self.threshold, bits, self._size)
+        if self._size:
+            _core.mask_bits(
+                _core.key(self._seed), self._offset, self.threshold, bits, self._size
+            )
         return bits
 
     def to_bool(self) -> np.ndarray:

@@ -60,6 +60,11 @@ def test_generator_refuses_to_run_past_the_stream_end():
     with pytest.raises(ValueError, match="offset"):
         gen.dropout(np.ones(1), 0.5)
     assert gen.offset == 2**64
+    assert pickle.loads(pickle.dumps(gen)).offset == 2**64  # an exhausted stream round-trips
+    assert gen.dropout(np.ones(0), 0.5).shape == (0,)
+    _, mask = fastdrop.dropout_forward(np.ones(0), 0.5, seed=1, offset=2**64)
+    assert fastdrop.dropout_backward(np.ones(0), mask).shape == (0,)
+    assert mask.to_bool().shape == (0,)
 
 
 @pytest.mark.parametrize("store", ["bits", "seed"])
