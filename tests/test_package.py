@@ -39,3 +39,12 @@ def test_stub_lists_every_core_function():
     public = [n for n in dir(_core) if not n.startswith("_") and n != "np"]
     for name in public:
         assert f"def {name}(" in stub or f"{name}:" in stub, name
+
+
+def test_package_stub_lists_every_public_name():
+    stub = (Path(fastdrop.__file__).parent / "__init__.pyi").read_text()
+    for name in fastdrop.__all__:
+        assert (f"def {name}(" in stub or f"class {name}" in stub or f"{name}: str" in stub), name
+    for name in ("shape", "size", "p", "seed", "offset", "scaling", "bits", "store",
+                 "nbytes", "scale", "threshold", "packed_bits", "to_bool"):
+        assert hasattr(fastdrop.Mask, name) and f"def {name}(" in stub, name
