@@ -8,6 +8,8 @@ C without the GIL and turn its status codes into exceptions.
 """
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
 
+import os as _os
+
 import numpy as np
 
 from fastdrop.c_fastdrop cimport *
@@ -17,6 +19,27 @@ BLOCK = FD_BLOCK
 KEEP_ALL = FD_KEEP_ALL
 SCALE = FD_SCALE
 ACCUMULATE = FD_ACCUMULATE
+
+
+
+def _init_kernels():
+    """Choose the kernels once (FASTDROP_ISA or the best supported); raise if impossible."""
+    rc = fd_init()
+    if rc == FD_OK:
+        return
+    want = _os.environ.get("FASTDROP_ISA", "")
+    names = [fd_isa_name(i).decode() for i in range(FD_ISA_COUNT)]
+    usable = [n for i, n in enumerate(names) if fd_isa_supported(i)]
+    if rc == FD_EARG:
+        raise RuntimeError(f"FASTDROP_ISA={want!r} is not one of {', '.join(names)}")
+    raise RuntimeError(
+        f"FASTDROP_ISA={want!r}: this CPU, its OS or this build cannot run that "
+        f"kernel; available here: {', '.join(usable)}"
+    )
+
+
+_init_kernels()
+
 
 ctypedef fused elem_t:
     uint16_t
@@ -171,6 +194,13 @@ def active_isa():
 
     Index of the ISA whose kernels run now."""
     return fd_active_isa()
+
+
+def best_isa():
+    """best_isa()
+
+    Index of the best ISA this build and CPU support."""
+    return fd_best_isa()
 
 
 def set_isa(int isa):

@@ -35,6 +35,8 @@ cdef extern from "fastdrop.h" nogil:
                           size_t n, double scale, unsigned flags) noexcept
 
     int FD_ISA_SCALAR, FD_ISA_AVX2, FD_ISA_AVX512, FD_ISA_COUNT
+    int fd_init() noexcept
+    int fd_best_isa() noexcept
     const char *fd_isa_name(int isa) noexcept
     int fd_isa_supported(int isa) noexcept
     int fd_active_isa() noexcept

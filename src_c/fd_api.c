@@ -70,7 +70,10 @@ int fd_mask_bits(const fd_stream *s, uint8_t *bits, size_t n)
         return rc;
     if (!bits)
         return FD_ENULL;
-    fd_active_kernels()->mask_bits(s, bits, n);
+    const fd_kernel_row *k = fd_active_kernels();
+    if (!k)
+        return fd_init();
+    k->mask_bits(s, bits, n);
     return FD_OK;
 }
 
@@ -85,7 +88,10 @@ int fd_mask_bits(const fd_stream *s, uint8_t *bits, size_t n)
             return rc;                                                        \
         if (!x || !y)                                                         \
             return FD_ENULL;                                                  \
-        fd_active_kernels()->dropout_##sfx(s, x, y, bits, n, scale, flags);   \
+        const fd_kernel_row *k = fd_active_kernels();                         \
+        if (!k)                                                               \
+            return fd_init();                                                 \
+        k->dropout_##sfx(s, x, y, bits, n, scale, flags);                     \
         return FD_OK;                                                         \
     }                                                                         \
     int fd_apply_bits_##sfx(const uint8_t *bits, const T *x, T *y, size_t n,  \
@@ -96,7 +102,10 @@ int fd_mask_bits(const fd_stream *s, uint8_t *bits, size_t n)
             return rc;                                                        \
         if (!bits || !x || !y)                                                \
             return FD_ENULL;                                                  \
-        fd_active_kernels()->apply_bits_##sfx(bits, x, y, n, scale, flags);   \
+        const fd_kernel_row *k = fd_active_kernels();                         \
+        if (!k)                                                               \
+            return fd_init();                                                 \
+        k->apply_bits_##sfx(bits, x, y, n, scale, flags);                     \
         return FD_OK;                                                         \
     }
 

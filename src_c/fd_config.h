@@ -10,4 +10,22 @@
 
 #define FD_MIN(a, b) ((a) < (b) ? (a) : (b))
 
+/* x86 with GCC or clang: vector kernels are compiled in, each inside a
+ * target region, so the rest of the package keeps baseline x86-64 flags. */
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#define FD_X86_GNUC 1
+#else
+#define FD_X86_GNUC 0
+#endif
+
+#define FD_PRAGMA(x) _Pragma(#x)
+#if defined(__clang__)
+#define FD_TARGET_BEGIN(t) \
+    FD_PRAGMA(clang attribute push(__attribute__((target(t))), apply_to = function))
+#define FD_TARGET_END FD_PRAGMA(clang attribute pop)
+#else
+#define FD_TARGET_BEGIN(t) FD_PRAGMA(GCC push_options) FD_PRAGMA(GCC target(t))
+#define FD_TARGET_END FD_PRAGMA(GCC pop_options)
+#endif
+
 #endif /* FD_CONFIG_H */

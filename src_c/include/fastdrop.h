@@ -85,11 +85,20 @@ int fd_apply_bits_f64(const uint8_t *bits, const double *x, double *y,
 /* Kernels (instruction sets). */
 typedef enum fd_isa { FD_ISA_SCALAR = 0, FD_ISA_AVX2, FD_ISA_AVX512, FD_ISA_COUNT } fd_isa;
 
+/** Choose the kernels, once: FASTDROP_ISA if set ("scalar", "avx2" or
+ *  "avx512"), else the best this CPU supports. FD_EARG for an unknown name,
+ *  FD_EISA for an ISA this build or CPU cannot run; the error then sticks and
+ *  every other function returns it until fd_set_isa succeeds. The other
+ *  functions call it on first use. */
+int fd_init(void);
 /** Name of an ISA ("scalar", "avx2", "avx512"), or NULL if out of range. */
 const char *fd_isa_name(int isa);
 /** 1 if the kernel for isa is compiled in and this CPU and OS support it. */
 int fd_isa_supported(int isa);
-/** The ISA whose kernels the fd_dropout and fd_apply functions use. */
+/** The best ISA this build and CPU support (FD_ISA_SCALAR at least). */
+int fd_best_isa(void);
+/** The ISA whose kernels the fd_dropout and fd_apply functions use, or -1
+ *  if fd_init failed. */
 int fd_active_isa(void);
 /** Select the kernels; FD_EISA if unsupported (the active ISA is unchanged).
  *  Not thread-safe against concurrent calls of the other functions. */

@@ -8,7 +8,7 @@
  */
 #include <string.h>
 #include "fd_kernels.h"
-#include "../fd_half.h"
+#include "fd_kernel_common.h"
 #include "../fd_rng.h"
 
 #define FD_WORDS (FD_BLOCK / 64u)
@@ -35,32 +35,6 @@ static void block_keep_words(uint64_t key, uint64_t g, uint64_t threshold,
     }
 }
 
-/* Appends mask bits to a packed little-bit-order buffer, 32 at a time. */
-typedef struct bit_writer {
-    uint8_t *out;
-    uint64_t acc;
-    unsigned nacc;
-} bit_writer;
-
-static void put_bits(bit_writer *bw, uint64_t v, unsigned nb) /* nb <= 32 */
-{
-    bw->acc |= v << bw->nacc;
-    bw->nacc += nb;
-    if (bw->nacc >= 32) {
-        for (unsigned k = 0; k < 4; k++)
-            bw->out[k] = (uint8_t)(bw->acc >> (8 * k));
-        bw->out += 4;
-        bw->acc >>= 32;
-        bw->nacc -= 32;
-    }
-}
-
-static void flush_bits(bit_writer *bw) /* padding bits of the last byte are 0 */
-{
-    for (unsigned k = 0; 8 * k < bw->nacc; k++)
-        bw->out[k] = (uint8_t)(bw->acc >> (8 * k));
-}
-
 /* Bits lo .. lo+nb-1 of the block words w (nb <= 32). */
 FD_INLINE uint64_t take_bits(const uint64_t *w, unsigned lo, unsigned nb)
 {
@@ -75,7 +49,7 @@ FD_INLINE uint64_t take_bits(const uint64_t *w, unsigned lo, unsigned nb)
 #define FD_FOR_EACH_RUN(s, n, bits, apply)                                    \
     do {                                                                      \
         uint64_t w_[FD_WORDS];                                                \
-        bit_writer bw_ = {(bits), 0, 0};                                      \
+        fd_bit_writer bw_ = {(bits), 0, 0};                                   \
         size_t i_ = 0;                                                        \
         while (i_ < (n)) {                                                    \
             const uint64_t e_ = (s)->index + i_;                              \
@@ -89,13 +63,13 @@ FD_INLINE uint64_t take_bits(const uint64_t *w, unsigned lo, unsigned nb)
                 const uint64_t k_ = take_bits(w_, lo_, nb_);                  \
                 apply(i_, k_, nb_);                                           \
                 if (bw_.out)                                                  \
-                    put_bits(&bw_, k_, nb_);                                  \
+                    fd_put_bits(&bw_, k_, nb_);                               \
                 i_ += nb_;                                                    \
                 lo_ += nb_;                                                   \
             }                                                                 \
         }                                                                     \
         if (bw_.out)                                                          \
-            flush_bits(&bw_);                                                 \
+            fd_flush_bits(&bw_);                                              \
     } while (0)
 
 #define FD_NO_APPLY(i, k, nb) ((void)0)
@@ -128,38 +102,8 @@ void fd_uniforms_scalar(const fd_stream *s, uint32_t *u, size_t n)
     }
 }
 
-/* Element-wise rules on the raw bits, without branches on the keep bit
- * (which is a coin flip and would defeat branch prediction). U is the
- * unsigned type of T's width; LOAD widens to the compute type CT and
- * STORE rounds back once. */
-#define FD_DEFINE_DTYPE(sfx, T, U, CT, LOAD, STORE)                           \
-    FD_INLINE U bits_##sfx(T v) { U u; memcpy(&u, &v, sizeof u); return u; }  \
-    FD_INLINE T value_##sfx(U u) { T v; memcpy(&v, &u, sizeof v); return v; } \
-    /* y[j] for j < nb from x[j], keep bit j of k, the flags' rule */         \
-    static void run_##sfx(const T *x, T *y, uint64_t k, unsigned nb,          \
-                          CT scale, unsigned flags)                           \
-    {                                                                         \
-        if (flags & FD_ACCUMULATE) {                                          \
-            for (unsigned j = 0; j < nb; j++) {                               \
-                CT v = LOAD(x[j]);                                            \
-                if (flags & FD_SCALE)                                         \
-                    v = v * scale;                                            \
-                const U m = (U)0 - (U)((k >> j) & 1);                         \
-                const U sum = bits_##sfx(STORE((CT)(LOAD(y[j]) + v)));        \
-                y[j] = value_##sfx((U)((sum & m) | (bits_##sfx(y[j]) & ~m))); \
-            }                                                                 \
-        } else if (flags & FD_SCALE) {                                        \
-            for (unsigned j = 0; j < nb; j++) {                               \
-                const U m = (U)0 - (U)((k >> j) & 1);                         \
-                y[j] = value_##sfx((U)(bits_##sfx(STORE((CT)(LOAD(x[j]) * scale))) & m)); \
-            }                                                                 \
-        } else {                                                              \
-            for (unsigned j = 0; j < nb; j++) {                               \
-                const U m = (U)0 - (U)((k >> j) & 1);                         \
-                y[j] = value_##sfx((U)(bits_##sfx(x[j]) & m));                \
-            }                                                                 \
-        }                                                                     \
-    }                                                                         \
+/* Stamps the dropout and apply-bits kernels of one dtype. */
+#define FD_DEFINE_SCALAR(sfx, T, CT)                                          \
     static void dropout_##sfx##_scalar(const fd_stream *s, const T *x, T *y,  \
                                        uint8_t *bits, size_t n, CT scale,     \
                                        unsigned flags)                        \
@@ -175,18 +119,17 @@ void fd_uniforms_scalar(const fd_stream *s, uint32_t *u, size_t n)
             uint64_t k = 0;                                                   \
             for (unsigned b = 0; 8 * b < nb; b++)                             \
                 k |= (uint64_t)bits[i / 8 + b] << (8 * b);                    \
-            run_##sfx(x + i, y + i, k, nb, scale, flags);                     \
+            fd_run_##sfx(x + i, y + i, k, nb, scale, flags);                  \
         }                                                                     \
     }
 
-#define FD_IDENTITY(v) (v)
-#define FD_RUN_f16(i, k, nb) run_f16(x + (i), y + (i), (k), (nb), scale, flags)
-#define FD_RUN_f32(i, k, nb) run_f32(x + (i), y + (i), (k), (nb), scale, flags)
-#define FD_RUN_f64(i, k, nb) run_f64(x + (i), y + (i), (k), (nb), scale, flags)
+#define FD_RUN_f16(i, k, nb) fd_run_f16(x + (i), y + (i), (k), (nb), scale, flags)
+#define FD_RUN_f32(i, k, nb) fd_run_f32(x + (i), y + (i), (k), (nb), scale, flags)
+#define FD_RUN_f64(i, k, nb) fd_run_f64(x + (i), y + (i), (k), (nb), scale, flags)
 
-FD_DEFINE_DTYPE(f16, uint16_t, uint16_t, float, fd_half_to_float, fd_float_to_half)
-FD_DEFINE_DTYPE(f32, float, uint32_t, float, FD_IDENTITY, FD_IDENTITY)
-FD_DEFINE_DTYPE(f64, double, uint64_t, double, FD_IDENTITY, FD_IDENTITY)
+FD_DEFINE_SCALAR(f16, uint16_t, float)
+FD_DEFINE_SCALAR(f32, float, float)
+FD_DEFINE_SCALAR(f64, double, double)
 
 const fd_kernel_row fd_kernels_scalar = {
     mask_bits_scalar,

@@ -29,6 +29,8 @@ typedef struct fd_kernel_row {
 } fd_kernel_row;
 
 extern const fd_kernel_row fd_kernels_scalar;
+extern const fd_kernel_row fd_kernels_avx2;   /* all NULL where not compiled */
+extern const fd_kernel_row fd_kernels_avx512; /* all NULL where not compiled */
 
 /* The stream's uniforms, scalar only (a reference tool, not a hot path). */
 void fd_uniforms_scalar(const fd_stream *s, uint32_t *u, size_t n);

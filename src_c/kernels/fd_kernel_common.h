@@ -1,0 +1,80 @@
+/*
+ * fd_kernel_common.h -- pieces every kernel shares: the element-wise rules
+ * of SPEC.md section 6 (used for whole runs by the scalar kernels and for
+ * heads and tails by the vector ones) and the packed-bit writer.
+ */
+#ifndef FD_KERNEL_COMMON_H
+#define FD_KERNEL_COMMON_H
+
+#include <stdint.h>
+#include <string.h>
+#include "fastdrop.h"
+#include "../fd_config.h"
+#include "../fd_half.h"
+
+/* Appends mask bits to a packed little-bit-order buffer, 32 at a time. */
+typedef struct fd_bit_writer {
+    uint8_t *out;
+    uint64_t acc;
+    unsigned nacc;
+} fd_bit_writer;
+
+FD_INLINE void fd_put_bits(fd_bit_writer *bw, uint64_t v, unsigned nb) /* nb <= 32 */
+{
+    bw->acc |= v << bw->nacc;
+    bw->nacc += nb;
+    if (bw->nacc >= 32) {
+        for (unsigned k = 0; k < 4; k++)
+            bw->out[k] = (uint8_t)(bw->acc >> (8 * k));
+        bw->out += 4;
+        bw->acc >>= 32;
+        bw->nacc -= 32;
+    }
+}
+
+FD_INLINE void fd_flush_bits(fd_bit_writer *bw) /* padding bits of the last byte are 0 */
+{
+    for (unsigned k = 0; 8 * k < bw->nacc; k++)
+        bw->out[k] = (uint8_t)(bw->acc >> (8 * k));
+}
+
+/* Element-wise rules on the raw bits, without branches on the keep bit
+ * (which is a coin flip and would defeat branch prediction). U is the
+ * unsigned type of T's width; LOAD widens to the compute type CT and
+ * STORE rounds back once. */
+#define FD_DEFINE_RULES(sfx, T, U, CT, LOAD, STORE)                           \
+    FD_INLINE U fd_bits_##sfx(T v) { U u; memcpy(&u, &v, sizeof u); return u; } \
+    FD_INLINE T fd_value_##sfx(U u) { T v; memcpy(&v, &u, sizeof v); return v; } \
+    /* y[j] for j < nb from x[j], keep bit j of k, the flags' rule */         \
+    FD_INLINE void fd_run_##sfx(const T *x, T *y, uint64_t k, unsigned nb,    \
+                                CT scale, unsigned flags)                     \
+    {                                                                         \
+        if (flags & FD_ACCUMULATE) {                                          \
+            for (unsigned j = 0; j < nb; j++) {                               \
+                CT v = LOAD(x[j]);                                            \
+                if (flags & FD_SCALE)                                         \
+                    v = v * scale;                                            \
+                const U m = (U)0 - (U)((k >> j) & 1);                         \
+                const U sum = fd_bits_##sfx(STORE((CT)(LOAD(y[j]) + v)));     \
+                y[j] = fd_value_##sfx((U)((sum & m) | (fd_bits_##sfx(y[j]) & ~m))); \
+            }                                                                 \
+        } else if (flags & FD_SCALE) {                                        \
+            for (unsigned j = 0; j < nb; j++) {                               \
+                const U m = (U)0 - (U)((k >> j) & 1);                         \
+                y[j] = fd_value_##sfx((U)(fd_bits_##sfx(STORE((CT)(LOAD(x[j]) * scale))) & m)); \
+            }                                                                 \
+        } else {                                                              \
+            for (unsigned j = 0; j < nb; j++) {                               \
+                const U m = (U)0 - (U)((k >> j) & 1);                         \
+                y[j] = fd_value_##sfx((U)(fd_bits_##sfx(x[j]) & m));          \
+            }                                                                 \
+        }                                                                     \
+    }
+
+#define FD_IDENTITY(v) (v)
+
+FD_DEFINE_RULES(f16, uint16_t, uint16_t, float, fd_half_to_float, fd_float_to_half)
+FD_DEFINE_RULES(f32, float, uint32_t, float, FD_IDENTITY, FD_IDENTITY)
+FD_DEFINE_RULES(f64, double, uint64_t, double, FD_IDENTITY, FD_IDENTITY)
+
+#endif /* FD_KERNEL_COMMON_H */
