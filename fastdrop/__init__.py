@@ -9,13 +9,13 @@ Contents
 - `dropout`, `dropout_forward`, `dropout_backward`: the functions.
 - `Mask`: what backward needs; `Generator`: a seed and a running offset.
 - `Dropout`: a layer with train and eval modes.
-- `simd_info`: which kernel runs.
+- `simd_info`, `set_num_threads`, `get_num_threads`: kernels and threads.
 """
 
 from fastdrop._api import dropout, dropout_backward, dropout_forward
 from fastdrop._core import RNG_SPEC
 from fastdrop._generator import Generator
-from fastdrop._info import simd_info
+from fastdrop._info import get_num_threads, set_num_threads, simd_info
 from fastdrop._layer import Dropout
 from fastdrop._mask import Mask
 from fastdrop._version import __version__
@@ -29,5 +29,7 @@ __all__ = [
     "dropout",
     "dropout_backward",
     "dropout_forward",
+    "get_num_threads",
+    "set_num_threads",
     "simd_info",
 ]

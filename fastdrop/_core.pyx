@@ -208,3 +208,24 @@ def set_isa(int isa):
 
     Make the kernels of ISA index isa the active ones."""
     _check(fd_set_isa(isa))
+
+
+def openmp():
+    """openmp()
+
+    True if this build splits large calls over OpenMP threads."""
+    return bool(fd_openmp())
+
+
+def set_num_threads(int n):
+    """set_num_threads(n)
+
+    Threads for large calls; 0 restores OpenMP's default."""
+    _check(fd_set_num_threads(n))
+
+
+def get_num_threads():
+    """get_num_threads()
+
+    Threads a large call would use now."""
+    return fd_get_num_threads()

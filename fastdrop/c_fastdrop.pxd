@@ -41,3 +41,7 @@ cdef extern from "fastdrop.h" nogil:
     int fd_isa_supported(int isa) noexcept
     int fd_active_isa() noexcept
     int fd_set_isa(int isa) noexcept
+
+    int fd_openmp() noexcept
+    int fd_set_num_threads(int n) noexcept
+    int fd_get_num_threads() noexcept

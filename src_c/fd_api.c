@@ -5,6 +5,7 @@
 #include <math.h>
 #include "fastdrop.h"
 #include "fd_dispatch.h"
+#include "fd_parallel.h"
 #include "fd_rng.h"
 
 uint64_t fd_key(uint64_t seed)
@@ -63,6 +64,34 @@ int fd_uniforms(const fd_stream *s, uint32_t *u, size_t n)
     return FD_OK;
 }
 
+/* A call's arguments, for the ranges fd_parallel_for hands each thread:
+ * range [lo, hi) is stream elements index + lo .. and mask bytes lo / 8 ..
+ * (lo is a multiple of FD_BLOCK). */
+typedef struct fd_call {
+    const fd_kernel_row *k;
+    fd_stream s;
+    const void *x;
+    void *y;
+    uint8_t *bits;
+    const uint8_t *bits_in;
+    double scale;
+    unsigned flags;
+} fd_call;
+
+FD_INLINE fd_stream at(const fd_call *c, size_t lo)
+{
+    fd_stream s = c->s;
+    s.index += lo;
+    return s;
+}
+
+static void range_mask_bits(void *c_, size_t lo, size_t hi)
+{
+    const fd_call *c = (const fd_call *)c_;
+    const fd_stream s = at(c, lo);
+    c->k->mask_bits(&s, c->bits + lo / 8, hi - lo);
+}
+
 int fd_mask_bits(const fd_stream *s, uint8_t *bits, size_t n)
 {
     int rc = check_stream(s, n);
@@ -70,14 +99,29 @@ int fd_mask_bits(const fd_stream *s, uint8_t *bits, size_t n)
         return rc;
     if (!bits)
         return FD_ENULL;
-    const fd_kernel_row *k = fd_active_kernels();
-    if (!k)
+    fd_call c = {fd_active_kernels(), *s, NULL, NULL, bits, NULL, 0.0, 0};
+    if (!c.k)
         return fd_init();
-    k->mask_bits(s, bits, n);
+    fd_parallel_for(n, range_mask_bits, &c);
     return FD_OK;
 }
 
 #define FD_DEFINE_ENTRY(sfx, T, CT)                                           \
+    static void range_dropout_##sfx(void *c_, size_t lo, size_t hi)           \
+    {                                                                         \
+        const fd_call *c = (const fd_call *)c_;                               \
+        const fd_stream s = at(c, lo);                                        \
+        c->k->dropout_##sfx(&s, (const T *)c->x + lo, (T *)c->y + lo,         \
+                            c->bits ? c->bits + lo / 8 : NULL, hi - lo,       \
+                            (CT)c->scale, c->flags);                          \
+    }                                                                         \
+    static void range_apply_bits_##sfx(void *c_, size_t lo, size_t hi)        \
+    {                                                                         \
+        const fd_call *c = (const fd_call *)c_;                               \
+        c->k->apply_bits_##sfx(c->bits_in + lo / 8, (const T *)c->x + lo,     \
+                               (T *)c->y + lo, hi - lo, (CT)c->scale,         \
+                               c->flags);                                     \
+    }                                                                         \
     int fd_dropout_##sfx(const fd_stream *s, const T *x, T *y, uint8_t *bits, \
                          size_t n, CT scale, unsigned flags)                  \
     {                                                                         \
@@ -88,10 +132,10 @@ int fd_mask_bits(const fd_stream *s, uint8_t *bits, size_t n)
             return rc;                                                        \
         if (!x || !y)                                                         \
             return FD_ENULL;                                                  \
-        const fd_kernel_row *k = fd_active_kernels();                         \
-        if (!k)                                                               \
+        fd_call c = {fd_active_kernels(), *s, x, y, bits, NULL, scale, flags}; \
+        if (!c.k)                                                             \
             return fd_init();                                                 \
-        k->dropout_##sfx(s, x, y, bits, n, scale, flags);                     \
+        fd_parallel_for(n, range_dropout_##sfx, &c);                          \
         return FD_OK;                                                         \
     }                                                                         \
     int fd_apply_bits_##sfx(const uint8_t *bits, const T *x, T *y, size_t n,  \
@@ -102,10 +146,11 @@ int fd_mask_bits(const fd_stream *s, uint8_t *bits, size_t n)
             return rc;                                                        \
         if (!bits || !x || !y)                                                \
             return FD_ENULL;                                                  \
-        const fd_kernel_row *k = fd_active_kernels();                         \
-        if (!k)                                                               \
+        const fd_stream none = {0, 0, 0};                                     \
+        fd_call c = {fd_active_kernels(), none, x, y, NULL, bits, scale, flags}; \
+        if (!c.k)                                                             \
             return fd_init();                                                 \
-        k->apply_bits_##sfx(bits, x, y, n, scale, flags);                     \
+        fd_parallel_for(n, range_apply_bits_##sfx, &c);                       \
         return FD_OK;                                                         \
     }
 

@@ -12,8 +12,10 @@
  *     other overlaps are undefined;
  *   - float16 data is passed as uint16_t (IEEE binary16 bits) and computed in
  *     float32, rounded once to nearest-even on store;
- *   - the functions keep no state beyond the read-only dispatch table and are
- *     safe to call from any number of threads at once.
+ *   - large calls are split over OpenMP threads (see fd_set_num_threads);
+ *     the results do not depend on the split;
+ *   - the functions keep no state beyond the kernel choice and the thread
+ *     setting, and are safe to call from any number of threads at once.
  */
 #ifndef FASTDROP_H
 #define FASTDROP_H
@@ -103,6 +105,17 @@ int fd_active_isa(void);
 /** Select the kernels; FD_EISA if unsupported (the active ISA is unchanged).
  *  Not thread-safe against concurrent calls of the other functions. */
 int fd_set_isa(int isa);
+
+/* Threads. */
+
+/** 1 if this build uses OpenMP, else 0 (every call then runs serially). */
+int fd_openmp(void);
+/** Threads for large calls: n > 0, or 0 for OpenMP's default at call time
+ *  (OMP_NUM_THREADS, omp_set_num_threads, threadpoolctl). FD_EARG if n < 0. */
+int fd_set_num_threads(int n);
+/** Threads a large call would use now; 1 without OpenMP and in a process
+ *  forked from one that loaded fastdrop (OpenMP pools do not survive fork). */
+int fd_get_num_threads(void);
 
 #ifdef __cplusplus
 }

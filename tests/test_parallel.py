@@ -1,0 +1,81 @@
+"""OpenMP threads: same bits for every thread count, and fork safety."""
+
+import multiprocessing
+import os
+
+import numpy as np
+import pytest
+from conftest import random_floats
+from test_forward import assert_same_bits
+
+import fastdrop
+from fastdrop import _core, _reference
+
+N = 3 * 65536 * 2 + 12345  # enough for several threads, not a multiple of a block
+
+
+@pytest.fixture
+def threads():
+    """Yields a setter; restores the default thread count afterwards."""
+    yield fastdrop.set_num_threads
+    fastdrop.set_num_threads(None)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_every_thread_count_gives_the_same_bits(isa, threads, dtype):
+    x = random_floats(N, dtype, seed=1)
+    grad = random_floats(N, dtype, seed=2)
+    offset = 2**40 + 1234  # starts inside a block
+    threads(1)
+    y1, m1 = fastdrop.dropout_forward(x, 0.3, seed=5, offset=offset)
+    g1 = fastdrop.dropout_backward(grad, m1)
+    acc1 = x.copy()
+    fastdrop.dropout_backward(grad, m1, out=acc1, accumulate=True)
+    assert_same_bits(y1, _reference.dropout(x, 0.3, seed=5, offset=offset))
+    for nt in (2, 3, 4, 7):
+        threads(nt)
+        y, m = fastdrop.dropout_forward(x, 0.3, seed=5, offset=offset)
+        _, ms = fastdrop.dropout_forward(x, 0.3, seed=5, offset=offset, store="seed")
+        assert_same_bits(y, y1)
+        np.testing.assert_array_equal(m.bits, m1.bits)
+        assert_same_bits(fastdrop.dropout_backward(grad, m), g1)
+        assert_same_bits(fastdrop.dropout_backward(grad, ms), g1)
+        acc = x.copy()
+        fastdrop.dropout_backward(grad, ms, out=acc, accumulate=True)
+        assert_same_bits(acc, acc1)
+        np.testing.assert_array_equal(ms.packed_bits(), m1.bits)
+
+
+def test_set_num_threads(threads):
+    threads(3)
+    assert fastdrop.get_num_threads() == (3 if _core.openmp() else 1)
+    threads(None)
+    assert fastdrop.get_num_threads() >= 1
+    with pytest.raises(ValueError, match="n must be a positive int"):
+        fastdrop.set_num_threads(0)
+    with pytest.raises(TypeError, match="n must be a positive int"):
+        fastdrop.set_num_threads(2.0)
+
+
+def _child(conn):
+    x = np.linspace(-1, 1, N, dtype=np.float32)
+    y, mask = fastdrop.dropout_forward(x, 0.5, seed=9)
+    conn.send((y.tobytes(), mask.bits.tobytes(), fastdrop.get_num_threads()))
+    conn.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_forked_child_runs_after_parent_used_threads(threads):
+    threads(2)
+    x = np.linspace(-1, 1, N, dtype=np.float32)
+    y, mask = fastdrop.dropout_forward(x, 0.5, seed=9)  # the parent's thread pool is up
+    ctx = multiprocessing.get_context("fork")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(target=_child, args=(child,))
+    proc.start()
+    assert parent.poll(60), "the forked child did not answer within 60 s"
+    y_child, bits_child, child_threads = parent.recv()
+    proc.join(10)
+    assert proc.exitcode == 0
+    assert y_child == y.tobytes() and bits_child == mask.bits.tobytes()
+    assert child_threads == 1  # children run serially: OpenMP pools do not survive fork
