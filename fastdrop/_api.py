@@ -157,6 +157,10 @@ def dropout(x, p=0.5, *, seed=None, offset=0, training=True, scaling="inverted",
     >>> fastdrop.dropout(x[2:6], 0.5, seed=42, offset=2)
     array([ 0.,  8., 10.,  0.], dtype=float32)
     """
+    if training is True and seed is not None:
+        y = _core.dropout_fast(x, p, seed, offset, scaling, out)
+        if y is not NotImplemented:
+            return y
     x, p, scaling = _check_common(x, p, scaling, out)
     training = _checks.check_flag(training, "training")
     seed = _checks.check_seed(seed)

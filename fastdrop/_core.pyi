@@ -25,6 +25,9 @@ def dropout(
     scale: float,
     flags: int,
 ) -> None: ...
+def dropout_fast(
+    x: object, p: object, seed: object, offset: object, scaling: object, out: object
+) -> npt.NDArray[np.floating] | type[NotImplemented]: ...
 def apply_bits(
     bits: npt.NDArray[np.uint8],
     x: npt.NDArray[np.floating],

@@ -6,11 +6,15 @@ arrays of one float dtype; float16 arrays travel as their uint16 bits. These
 functions check only what the C core cannot (buffer types and lengths), call
 C without the GIL and turn its status codes into exceptions.
 """
-from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, uintptr_t
+
+cimport numpy as cnp
 
 import os as _os
 
 import numpy as np
+
+cnp.import_array()
 
 from fastdrop.c_fastdrop cimport *
 
@@ -140,6 +144,72 @@ cdef int _apply_bits(const uint8_t[::1] bits, const elem_t[::1] x, elem_t[::1] y
         else:
             rc = fd_apply_bits_f64(&bits[0], &x[0], &y[0], n, scale, flags)
     return _check(rc)
+
+
+cdef int _FAST_FLAGS = cnp.NPY_ARRAY_C_CONTIGUOUS | cnp.NPY_ARRAY_ALIGNED
+cdef object _U64_END = 1 << 64
+cdef int _NPY_HALF = np.dtype(np.float16).num
+
+
+cdef bint _plain(object a, int flags):
+    """An exact ndarray, C-contiguous, aligned, native order, with the given flags."""
+    if type(a) is not np.ndarray:
+        return False
+    cdef cnp.ndarray arr = <cnp.ndarray>a
+    return (cnp.PyArray_FLAGS(arr) & flags) == flags and cnp.PyArray_ISNOTSWAPPED(arr)
+
+
+def dropout_fast(x, p, seed, offset, scaling, out):
+    """dropout_fast(x, p, seed, offset, scaling, out)
+
+    Training-mode dropout for the common case only: x a plain float array,
+    p a float in [0, 1], seed and offset ints in range, out None or a
+    plain array of x's dtype and shape that is x itself or does not overlap
+    it. Returns the result, or NotImplemented when any of that does not hold
+    (the caller then takes the general path, which also reports errors)."""
+    if not _plain(x, _FAST_FLAGS) or type(p) is not float or type(seed) is not int \
+            or type(offset) is not int or not 0.0 <= p <= 1.0:
+        return NotImplemented
+    cdef cnp.ndarray xa = <cnp.ndarray>x
+    cdef int typenum = cnp.PyArray_TYPE(xa)
+    if typenum != cnp.NPY_FLOAT and typenum != cnp.NPY_DOUBLE and typenum != _NPY_HALF:
+        return NotImplemented
+    cdef cnp.npy_intp n = cnp.PyArray_SIZE(xa)
+    if not (0 <= seed < _U64_END and 0 <= offset and offset + n <= _U64_END) or n == 0:
+        return NotImplemented
+    cdef bint inverted = scaling == "inverted"
+    if not inverted and scaling != "classic":
+        return NotImplemented
+    cdef cnp.ndarray ya
+    cdef uintptr_t xs, ys, nbytes = <uintptr_t>cnp.PyArray_NBYTES(xa)
+    if out is None:
+        ya = cnp.PyArray_EMPTY(cnp.PyArray_NDIM(xa), cnp.PyArray_DIMS(xa), typenum, 0)
+    else:
+        if not _plain(out, _FAST_FLAGS | cnp.NPY_ARRAY_WRITEABLE):
+            return NotImplemented
+        ya = <cnp.ndarray>out
+        if cnp.PyArray_TYPE(ya) != typenum or not cnp.PyArray_SAMESHAPE(xa, ya):
+            return NotImplemented
+        xs, ys = <uintptr_t>cnp.PyArray_DATA(xa), <uintptr_t>cnp.PyArray_DATA(ya)
+        if xs != ys and xs < ys + nbytes and ys < xs + nbytes:
+            return NotImplemented  # partial overlap: the general path copies x first
+    cdef uint64_t thr = 0
+    _check(fd_threshold(p, &thr))
+    cdef fd_stream s = fd_stream(fd_key(seed), offset, thr)
+    cdef double scale = (0.0 if p == 1.0 else 1.0 / (1.0 - p)) if inverted else 1.0
+    cdef unsigned flags = FD_SCALE if inverted else 0
+    cdef void *xp = cnp.PyArray_DATA(xa)
+    cdef void *yp = cnp.PyArray_DATA(ya)
+    cdef int rc
+    with nogil:
+        if typenum == cnp.NPY_FLOAT:
+            rc = fd_dropout_f32(&s, <const float *>xp, <float *>yp, NULL, n, <float>scale, flags)
+        elif typenum == cnp.NPY_DOUBLE:
+            rc = fd_dropout_f64(&s, <const double *>xp, <double *>yp, NULL, n, scale, flags)
+        else:
+            rc = fd_dropout_f16(&s, <const uint16_t *>xp, <uint16_t *>yp, NULL, n, <float>scale, flags)
+    _check(rc)
+    return ya
 
 
 def dropout(x, y, bits, uint64_t key, uint64_t index, uint64_t threshold,
