@@ -30,7 +30,11 @@ def _targets(x: np.ndarray, out, keep_out: bool = False):
     a temporary copied into out at the end. An input that partly overlaps the
     written memory is copied first, so x is never read after being written.
     """
-    y = np.empty(x.shape, dtype=x.dtype) if out is None else out
+    if out is None:  # fresh memory: nothing to overlap
+        work = np.empty(x.shape, dtype=x.dtype.newbyteorder("="))
+        y = work if x.dtype.isnative else np.empty(x.shape, dtype=x.dtype)
+        return y, work, native(x)
+    y = out
     if is_direct(y):
         work = y
     elif keep_out:
@@ -48,16 +52,18 @@ def _forward(x, p, seed, offset, scaling, store, out):
 
     store is "bits", "seed", or None when no Mask is wanted.
     """
-    y, work, xin = _targets(x, out)
     n = x.size
     bits = np.empty((n + 7) // 8, dtype=np.uint8) if store == "bits" else None
-    if n:
-        _core.dropout(
-            xin.reshape(-1), work.reshape(-1), bits, _core.key(seed), offset,
-            _core.threshold(p), training_scale(p, scaling), _flags(scaling),
-        )
-    if work is not y:
-        np.copyto(y, work)
+    y = _core.dropout_fast(x, p, seed, offset, scaling, out, bits) if n else NotImplemented
+    if y is NotImplemented:
+        y, work, xin = _targets(x, out)
+        if n:
+            _core.dropout(
+                xin, work, bits, _core.key(seed), offset,
+                _core.threshold(p), training_scale(p, scaling), _flags(scaling),
+            )
+        if work is not y:
+            np.copyto(y, work)
     if store is None:
         return y, None
     if bits is not None:
@@ -274,11 +280,11 @@ def dropout_backward(grad, mask, *, out=None, accumulate=False):
     if mask.size == 0:
         pass
     elif bits is not None:
-        _core.apply_bits(bits, gin.reshape(-1), work.reshape(-1), mask.scale, flags)
+        _core.apply_bits(bits, gin, work, mask.scale, flags)
     else:
         _core.dropout(
-            gin.reshape(-1), work.reshape(-1), None, _core.key(mask.seed),
-            mask.offset, mask.threshold, mask.scale, flags,
+            gin, work, None, _core.key(mask.seed), mask.offset, mask.threshold,
+            mask.scale, flags,
         )
     if work is not y:
         np.copyto(y, work)

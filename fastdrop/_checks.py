@@ -8,7 +8,6 @@ import secrets
 import numpy as np
 
 SEED_LIMIT = 1 << 64
-FLOAT_DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
 SCALINGS = ("inverted", "classic")
 STORES = ("bits", "seed")
 
@@ -75,7 +74,8 @@ def as_float_array(x, name: str) -> np.ndarray:
             x = np.asarray(x)
         except (ValueError, TypeError) as exc:
             raise TypeError(f"{name} must be an array of floats: {exc}") from None
-    if x.dtype.newbyteorder("=") not in FLOAT_DTYPES:
+    dt = x.dtype
+    if dt.kind != "f" or dt.itemsize not in (2, 4, 8):  # float16/32/64, either byte order
         raise TypeError(
             f"{name} must have dtype float16, float32 or float64, got {x.dtype}"
         )
@@ -86,7 +86,7 @@ def check_out(out, shape: tuple, dtype: np.dtype, name: str = "out") -> np.ndarr
     """A writeable ndarray of the given shape and dtype (either byte order)."""
     if not isinstance(out, np.ndarray):
         raise TypeError(f"{name} must be a numpy.ndarray, got {type(out).__name__}")
-    if out.dtype.newbyteorder("=") != dtype.newbyteorder("="):
+    if out.dtype != dtype and (out.dtype.kind, out.dtype.itemsize) != (dtype.kind, dtype.itemsize):
         raise TypeError(f"{name} must have dtype {dtype}, got {out.dtype}")
     if out.shape != shape:
         raise ValueError(f"{name} must have shape {shape}, got {out.shape}")
@@ -116,7 +116,6 @@ def native(x: np.ndarray) -> np.ndarray:
 
 
 __all__ = [
-    "FLOAT_DTYPES",
     "SCALINGS",
     "STORES",
     "as_float_array",

@@ -26,7 +26,13 @@ def dropout(
     flags: int,
 ) -> None: ...
 def dropout_fast(
-    x: object, p: object, seed: object, offset: object, scaling: object, out: object
+    x: object,
+    p: object,
+    seed: object,
+    offset: object,
+    scaling: object,
+    out: object,
+    bits: npt.NDArray[np.uint8] | None = None,
 ) -> npt.NDArray[np.floating] | type[NotImplemented]: ...
 def apply_bits(
     bits: npt.NDArray[np.uint8],

@@ -45,12 +45,6 @@ def _init_kernels():
 _init_kernels()
 
 
-ctypedef fused elem_t:
-    uint16_t
-    float
-    double
-
-
 cdef int _check(int rc) except -1:
     if rc == FD_OK:
         return 0
@@ -63,12 +57,43 @@ cdef int _check(int rc) except -1:
     raise RuntimeError(f"fastdrop C core returned status {rc}")
 
 
-cdef inline uint8_t *_bits_ptr(uint8_t[::1] bits, size_t n) except? NULL:
+cdef int _FAST_FLAGS = cnp.NPY_ARRAY_C_CONTIGUOUS | cnp.NPY_ARRAY_ALIGNED
+cdef object _U64_END = 1 << 64
+cdef int _NPY_HALF = np.dtype(np.float16).num
+
+
+cdef bint _plain(object a, int flags):
+    """An exact ndarray, C-contiguous, aligned, native order, with the given flags."""
+    if type(a) is not np.ndarray:
+        return False
+    cdef cnp.ndarray arr = <cnp.ndarray>a
+    return (cnp.PyArray_FLAGS(arr) & flags) == flags and cnp.PyArray_ISNOTSWAPPED(arr)
+
+
+cdef uint8_t *_bits_ptr(object bits, size_t n) except? NULL:
+    """Data pointer of a packed mask for n elements (NULL for None), checked."""
     if bits is None:
         return NULL
-    if <size_t>bits.shape[0] != (n + 7) // 8:
-        raise ValueError(f"bits must hold {(n + 7) // 8} bytes, not {bits.shape[0]}")
-    return &bits[0] if n else NULL
+    if not _plain(bits, _FAST_FLAGS | cnp.NPY_ARRAY_WRITEABLE) \
+            or cnp.PyArray_TYPE(<cnp.ndarray>bits) != cnp.NPY_UINT8:
+        raise TypeError("bits must be a writeable C-contiguous uint8 array")
+    if <size_t>cnp.PyArray_SIZE(<cnp.ndarray>bits) != (n + 7) // 8:
+        raise ValueError(f"bits must hold {(n + 7) // 8} bytes, not {bits.size}")
+    return <uint8_t *>cnp.PyArray_DATA(<cnp.ndarray>bits)
+
+
+cdef int _pair(object x, object y) except -1:
+    """Check that x and y are plain arrays of one float dtype and size; return its type number."""
+    if not _plain(x, _FAST_FLAGS) or not _plain(y, _FAST_FLAGS | cnp.NPY_ARRAY_WRITEABLE):
+        raise TypeError("x and y must be C-contiguous, aligned, native-order arrays")
+    cdef int typenum = cnp.PyArray_TYPE(<cnp.ndarray>x)
+    if typenum != cnp.PyArray_TYPE(<cnp.ndarray>y):
+        raise TypeError("x and y differ in dtype")
+    if typenum != cnp.NPY_FLOAT and typenum != cnp.NPY_DOUBLE and typenum != _NPY_HALF:
+        raise TypeError(f"unsupported dtype {x.dtype}")
+    if cnp.PyArray_SIZE(<cnp.ndarray>x) != cnp.PyArray_SIZE(<cnp.ndarray>y):
+        raise ValueError("x and y differ in size")
+    return typenum
 
 
 def key(uint64_t seed):
@@ -98,7 +123,7 @@ def uniforms(uint64_t key, uint64_t index, uint32_t[::1] out):
     _check(rc)
 
 
-def mask_bits(uint64_t key, uint64_t index, uint64_t threshold, uint8_t[::1] bits, size_t n):
+def mask_bits(uint64_t key, uint64_t index, uint64_t threshold, bits, size_t n):
     """mask_bits(key, index, threshold, bits, n)
 
     Write the packed keep bits of n elements into bits."""
@@ -109,64 +134,16 @@ def mask_bits(uint64_t key, uint64_t index, uint64_t threshold, uint8_t[::1] bit
     _check(rc)
 
 
-cdef int _dropout(const elem_t[::1] x, elem_t[::1] y, uint8_t[::1] bits, fd_stream *s,
-                  double scale, unsigned flags) except -1:
-    cdef size_t n = x.shape[0]
-    if <size_t>y.shape[0] != n:
-        raise ValueError("x and y differ in length")
-    cdef uint8_t *bp = _bits_ptr(bits, n)
-    if n == 0:
-        return 0
-    with nogil:
-        if elem_t is uint16_t:
-            rc = fd_dropout_f16(s, &x[0], &y[0], bp, n, <float>scale, flags)
-        elif elem_t is float:
-            rc = fd_dropout_f32(s, &x[0], &y[0], bp, n, <float>scale, flags)
-        else:
-            rc = fd_dropout_f64(s, &x[0], &y[0], bp, n, scale, flags)
-    return _check(rc)
-
-
-cdef int _apply_bits(const uint8_t[::1] bits, const elem_t[::1] x, elem_t[::1] y,
-                     double scale, unsigned flags) except -1:
-    cdef size_t n = x.shape[0]
-    if <size_t>y.shape[0] != n:
-        raise ValueError("x and y differ in length")
-    if <size_t>bits.shape[0] != (n + 7) // 8:
-        raise ValueError(f"bits must hold {(n + 7) // 8} bytes, not {bits.shape[0]}")
-    if n == 0:
-        return 0
-    with nogil:
-        if elem_t is uint16_t:
-            rc = fd_apply_bits_f16(&bits[0], &x[0], &y[0], n, <float>scale, flags)
-        elif elem_t is float:
-            rc = fd_apply_bits_f32(&bits[0], &x[0], &y[0], n, <float>scale, flags)
-        else:
-            rc = fd_apply_bits_f64(&bits[0], &x[0], &y[0], n, scale, flags)
-    return _check(rc)
-
-
-cdef int _FAST_FLAGS = cnp.NPY_ARRAY_C_CONTIGUOUS | cnp.NPY_ARRAY_ALIGNED
-cdef object _U64_END = 1 << 64
-cdef int _NPY_HALF = np.dtype(np.float16).num
-
-
-cdef bint _plain(object a, int flags):
-    """An exact ndarray, C-contiguous, aligned, native order, with the given flags."""
-    if type(a) is not np.ndarray:
-        return False
-    cdef cnp.ndarray arr = <cnp.ndarray>a
-    return (cnp.PyArray_FLAGS(arr) & flags) == flags and cnp.PyArray_ISNOTSWAPPED(arr)
-
-
-def dropout_fast(x, p, seed, offset, scaling, out):
+def dropout_fast(x, p, seed, offset, scaling, out, bits=None):
     """dropout_fast(x, p, seed, offset, scaling, out)
 
     Training-mode dropout for the common case only: x a plain float array,
     p a float in [0, 1], seed and offset ints in range, out None or a
     plain array of x's dtype and shape that is x itself or does not overlap
-    it. Returns the result, or NotImplemented when any of that does not hold
-    (the caller then takes the general path, which also reports errors)."""
+    it; bits None or a packed-mask array for x.size elements, which gets the
+    mask. Returns the result, or NotImplemented when any of that does not
+    hold (the caller then takes the general path, which also reports
+    errors)."""
     if not _plain(x, _FAST_FLAGS) or type(p) is not float or type(seed) is not int \
             or type(offset) is not int or not 0.0 <= p <= 1.0:
         return NotImplemented
@@ -193,6 +170,7 @@ def dropout_fast(x, p, seed, offset, scaling, out):
         xs, ys = <uintptr_t>cnp.PyArray_DATA(xa), <uintptr_t>cnp.PyArray_DATA(ya)
         if xs != ys and xs < ys + nbytes and ys < xs + nbytes:
             return NotImplemented  # partial overlap: the general path copies x first
+    cdef uint8_t *bp = _bits_ptr(bits, n)
     cdef uint64_t thr = 0
     _check(fd_threshold(p, &thr))
     cdef fd_stream s = fd_stream(fd_key(seed), offset, thr)
@@ -203,11 +181,11 @@ def dropout_fast(x, p, seed, offset, scaling, out):
     cdef int rc
     with nogil:
         if typenum == cnp.NPY_FLOAT:
-            rc = fd_dropout_f32(&s, <const float *>xp, <float *>yp, NULL, n, <float>scale, flags)
+            rc = fd_dropout_f32(&s, <const float *>xp, <float *>yp, bp, n, <float>scale, flags)
         elif typenum == cnp.NPY_DOUBLE:
-            rc = fd_dropout_f64(&s, <const double *>xp, <double *>yp, NULL, n, scale, flags)
+            rc = fd_dropout_f64(&s, <const double *>xp, <double *>yp, bp, n, scale, flags)
         else:
-            rc = fd_dropout_f16(&s, <const uint16_t *>xp, <uint16_t *>yp, NULL, n, <float>scale, flags)
+            rc = fd_dropout_f16(&s, <const uint16_t *>xp, <uint16_t *>yp, bp, n, <float>scale, flags)
     _check(rc)
     return ya
 
@@ -216,33 +194,48 @@ def dropout(x, y, bits, uint64_t key, uint64_t index, uint64_t threshold,
             double scale, unsigned flags):
     """dropout(x, y, bits, key, index, threshold, scale, flags)
 
-    y = dropout of x with a generated mask; bits (uint8 or None) gets the mask.
-    scale is rounded to float32 for float16 and float32 data."""
+    y = dropout of x (same float dtype and size, C-contiguous) with a
+    generated mask; bits (uint8 or None) gets the packed mask. scale is
+    rounded to float32 for float16 and float32 data."""
+    cdef int typenum = _pair(x, y)
+    cdef size_t n = cnp.PyArray_SIZE(<cnp.ndarray>x)
+    cdef uint8_t *bp = _bits_ptr(bits, n)
     cdef fd_stream s = fd_stream(key, index, threshold)
-    kind = x.dtype.char
-    if kind == 'f':
-        _dropout[float](x, y, bits, &s, scale, flags)
-    elif kind == 'd':
-        _dropout[double](x, y, bits, &s, scale, flags)
-    elif kind == 'e':
-        _dropout[uint16_t](x.view(np.uint16), y.view(np.uint16), bits, &s, scale, flags)
-    else:
-        raise TypeError(f"unsupported dtype {x.dtype}")
+    cdef void *xp = cnp.PyArray_DATA(<cnp.ndarray>x)
+    cdef void *yp = cnp.PyArray_DATA(<cnp.ndarray>y)
+    cdef int rc
+    with nogil:
+        if typenum == cnp.NPY_FLOAT:
+            rc = fd_dropout_f32(&s, <const float *>xp, <float *>yp, bp, n, <float>scale, flags)
+        elif typenum == cnp.NPY_DOUBLE:
+            rc = fd_dropout_f64(&s, <const double *>xp, <double *>yp, bp, n, scale, flags)
+        else:
+            rc = fd_dropout_f16(&s, <const uint16_t *>xp, <uint16_t *>yp, bp, n, <float>scale, flags)
+    _check(rc)
 
 
 def apply_bits(bits, x, y, double scale, unsigned flags):
     """apply_bits(bits, x, y, scale, flags)
 
-    y = dropout of x with the keep bits read from bits."""
-    kind = x.dtype.char
-    if kind == 'f':
-        _apply_bits[float](bits, x, y, scale, flags)
-    elif kind == 'd':
-        _apply_bits[double](bits, x, y, scale, flags)
-    elif kind == 'e':
-        _apply_bits[uint16_t](bits, x.view(np.uint16), y.view(np.uint16), scale, flags)
-    else:
-        raise TypeError(f"unsupported dtype {x.dtype}")
+    y = dropout of x with the keep bits read from the packed mask bits."""
+    cdef int typenum = _pair(x, y)
+    cdef size_t n = cnp.PyArray_SIZE(<cnp.ndarray>x)
+    if not _plain(bits, _FAST_FLAGS) or cnp.PyArray_TYPE(<cnp.ndarray>bits) != cnp.NPY_UINT8:
+        raise TypeError("bits must be a C-contiguous uint8 array")
+    if <size_t>cnp.PyArray_SIZE(<cnp.ndarray>bits) != (n + 7) // 8:
+        raise ValueError(f"bits must hold {(n + 7) // 8} bytes, not {bits.size}")
+    cdef const uint8_t *bp = <const uint8_t *>cnp.PyArray_DATA(<cnp.ndarray>bits)
+    cdef void *xp = cnp.PyArray_DATA(<cnp.ndarray>x)
+    cdef void *yp = cnp.PyArray_DATA(<cnp.ndarray>y)
+    cdef int rc
+    with nogil:
+        if typenum == cnp.NPY_FLOAT:
+            rc = fd_apply_bits_f32(bp, <const float *>xp, <float *>yp, n, <float>scale, flags)
+        elif typenum == cnp.NPY_DOUBLE:
+            rc = fd_apply_bits_f64(bp, <const double *>xp, <double *>yp, n, scale, flags)
+        else:
+            rc = fd_apply_bits_f16(bp, <const uint16_t *>xp, <uint16_t *>yp, n, <float>scale, flags)
+    _check(rc)
 
 
 def isa_names():
