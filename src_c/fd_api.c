@@ -132,6 +132,8 @@ int fd_mask_bits(const fd_stream *s, uint8_t *bits, size_t n)
             return rc;                                                        \
         if (!x || !y)                                                         \
             return FD_ENULL;                                                  \
+        if (n * sizeof(T) >= FD_STREAM_BYTES && !(flags & FD_ACCUMULATE))     \
+            flags |= FD_STREAM;                                               \
         fd_call c = {fd_active_kernels(), *s, x, y, bits, NULL, scale, flags}; \
         if (!c.k)                                                             \
             return fd_init();                                                 \
@@ -147,6 +149,8 @@ int fd_mask_bits(const fd_stream *s, uint8_t *bits, size_t n)
         if (!bits || !x || !y)                                                \
             return FD_ENULL;                                                  \
         const fd_stream none = {0, 0, 0};                                     \
+        if (n * sizeof(T) >= FD_STREAM_BYTES && !(flags & FD_ACCUMULATE))     \
+            flags |= FD_STREAM;                                               \
         fd_call c = {fd_active_kernels(), none, x, y, NULL, bits, scale, flags}; \
         if (!c.k)                                                             \
             return fd_init();                                                 \

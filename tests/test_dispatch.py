@@ -76,3 +76,28 @@ def test_every_kernel_equals_scalar(isa, dtype, store):
         assert_same_bits(dx, dx0)
         assert_same_bits(acc, acc0)
         np.testing.assert_array_equal(mask.packed_bits(), m0.bits)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_large_outputs_streamed_or_not_equal_scalar(isa, dtype):
+    """Outputs of 32 MiB and more take the non-temporal store path where aligned."""
+    n = (32 << 20) // np.dtype(dtype).itemsize + 4099
+    buf = np.linspace(-3, 3, n + 1).astype(dtype)
+    grad = buf[:n][::-1].copy()
+    for x, offset in [(buf[:n], 0), (buf[:n], 5), (buf[1:], 4)]:  # aligned, odd offset, unaligned y
+        y, mask = fastdrop.dropout_forward(x, 0.5, seed=3, offset=offset)
+        y_seed, mask_seed = fastdrop.dropout_forward(x, 0.5, seed=3, offset=offset, store="seed")
+        dx = fastdrop.dropout_backward(grad, mask)
+        dx_seed = fastdrop.dropout_backward(grad, mask_seed)
+        before = _core.active_isa()
+        _core.set_isa(0)
+        try:
+            y0, m0 = fastdrop.dropout_forward(x, 0.5, seed=3, offset=offset)
+            dx0 = fastdrop.dropout_backward(grad, m0)
+        finally:
+            _core.set_isa(before)
+        assert_same_bits(y, y0)
+        assert_same_bits(y_seed, y0)
+        np.testing.assert_array_equal(mask.bits, m0.bits)
+        assert_same_bits(dx, dx0)
+        assert_same_bits(dx_seed, dx0)

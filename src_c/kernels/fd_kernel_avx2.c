@@ -79,6 +79,36 @@ FD_INLINE __m256i expand8(unsigned b)
     return _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32((int)b), sel), sel);
 }
 
+/* ===   Stores: regular, or non-temporal in 16-byte pieces (FD_STREAM)   === */
+
+FD_INLINE void store8_f32(float *y, __m256 v, unsigned flags)
+{
+    if (flags & FD_STREAM) {
+        _mm_stream_ps(y, _mm256_castps256_ps128(v));
+        _mm_stream_ps(y + 4, _mm256_extractf128_ps(v, 1));
+    } else {
+        _mm256_storeu_ps(y, v);
+    }
+}
+
+FD_INLINE void store4_f64(double *y, __m256d v, unsigned flags)
+{
+    if (flags & FD_STREAM) {
+        _mm_stream_pd(y, _mm256_castpd256_pd128(v));
+        _mm_stream_pd(y + 2, _mm256_extractf128_pd(v, 1));
+    } else {
+        _mm256_storeu_pd(y, v);
+    }
+}
+
+FD_INLINE void store8_f16(uint16_t *y, __m128i v, unsigned flags)
+{
+    if (flags & FD_STREAM)
+        _mm_stream_si128((__m128i *)y, v);
+    else
+        _mm_storeu_si128((__m128i *)y, v);
+}
+
 /* ===   Eight elements under a mask of eight 32-bit lanes, per dtype   === */
 
 FD_INLINE void apply8_f32(const float *x, float *y, __m256i m, __m256 sv, unsigned flags)
@@ -91,7 +121,7 @@ FD_INLINE void apply8_f32(const float *x, float *y, __m256i m, __m256 sv, unsign
         const __m256 old = _mm256_loadu_ps(y);
         _mm256_storeu_ps(y, _mm256_blendv_ps(old, _mm256_add_ps(old, v), mf));
     } else {
-        _mm256_storeu_ps(y, _mm256_and_ps(v, mf));
+        store8_f32(y, _mm256_and_ps(v, mf), flags);
     }
 }
 
@@ -105,7 +135,7 @@ FD_INLINE void apply4_f64(const double *x, double *y, __m256i m, __m256d sv, uns
         const __m256d old = _mm256_loadu_pd(y);
         _mm256_storeu_pd(y, _mm256_blendv_pd(old, _mm256_add_pd(old, v), mf));
     } else {
-        _mm256_storeu_pd(y, _mm256_and_pd(v, mf));
+        store4_f64(y, _mm256_and_pd(v, mf), flags);
     }
 }
 
@@ -122,7 +152,7 @@ FD_INLINE void apply8_f16(const uint16_t *x, uint16_t *y, __m256i m, __m256 sv, 
     const __m128i m16 = _mm_packs_epi32(_mm256_castsi256_si128(m), _mm256_extracti128_si256(m, 1));
     const __m128i h = _mm_loadu_si128((const __m128i *)x);
     if (!(flags & (FD_SCALE | FD_ACCUMULATE))) {
-        _mm_storeu_si128((__m128i *)y, _mm_and_si128(h, m16));
+        store8_f16(y, _mm_and_si128(h, m16), flags);
         return;
     }
     __m256 v = _mm256_cvtph_ps(h);
@@ -133,7 +163,7 @@ FD_INLINE void apply8_f16(const uint16_t *x, uint16_t *y, __m256i m, __m256 sv, 
         const __m128i sum = _mm256_cvtps_ph(_mm256_add_ps(_mm256_cvtph_ps(old), v), FD_RNE);
         _mm_storeu_si128((__m128i *)y, _mm_blendv_epi8(old, sum, m16));
     } else {
-        _mm_storeu_si128((__m128i *)y, _mm_and_si128(_mm256_cvtps_ph(v, FD_RNE), m16));
+        store8_f16(y, _mm_and_si128(_mm256_cvtps_ph(v, FD_RNE), m16), flags);
     }
 }
 
@@ -205,16 +235,22 @@ static void mask_bits_avx2(const fd_stream *s, uint8_t *bits, size_t n)
                                      unsigned flags)                          \
     {                                                                         \
         const VT sv = SET1(scale);                                            \
+        if (!FD_STREAMABLE(y, s->index, sizeof(T)))                           \
+            flags &= ~FD_STREAM;                                              \
         FD_AVX2_WALK(s, n, bits,                                              \
                      (APPLY8(x + at, y + at, ma, sv, flags),                  \
                       APPLY8(x + at + 8, y + at + 8, mb, sv, flags)),         \
                      fd_run_##sfx(x + at, y + at, k, nb, scale, flags));      \
+        if (flags & FD_STREAM)                                                \
+            _mm_sfence();                                                     \
     }                                                                         \
     static void apply_bits_##sfx##_avx2(const uint8_t *bits, const T *x,      \
                                         T *y, size_t n, CT scale,             \
                                         unsigned flags)                       \
     {                                                                         \
         const VT sv = SET1(scale);                                            \
+        if (!FD_STREAMABLE(y, 0, sizeof(T)))                                  \
+            flags &= ~FD_STREAM;                                              \
         size_t i = 0;                                                         \
         for (; i + 16 <= n; i += 16) {                                        \
             APPLY8(x + i, y + i, expand8(bits[i / 8]), sv, flags);            \
@@ -226,6 +262,8 @@ static void mask_bits_avx2(const fd_stream *s, uint8_t *bits, size_t n)
                 k |= (uint64_t)bits[i / 8 + 1] << 8;                          \
             fd_run_##sfx(x + i, y + i, k, (unsigned)(n - i), scale, flags);   \
         }                                                                     \
+        if (flags & FD_STREAM)                                                \
+            _mm_sfence();                                                     \
     }
 
 FD_DEFINE_AVX2(f16, uint16_t, float, __m256, apply8_f16, _mm256_set1_ps)

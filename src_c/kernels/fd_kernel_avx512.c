@@ -53,6 +53,43 @@ FD_INLINE fd_x8 seed_block(uint64_t key, uint64_t g)
     return st;
 }
 
+/* ===   Stores: regular, or non-temporal in 16-byte pieces (FD_STREAM)   === */
+
+FD_INLINE void stream64(void *y, __m512i v)
+{
+    __m128i *p = (__m128i *)y;
+    _mm_stream_si128(p, _mm512_castsi512_si128(v));
+    _mm_stream_si128(p + 1, _mm512_extracti32x4_epi32(v, 1));
+    _mm_stream_si128(p + 2, _mm512_extracti32x4_epi32(v, 2));
+    _mm_stream_si128(p + 3, _mm512_extracti32x4_epi32(v, 3));
+}
+
+FD_INLINE void store16_f32(float *y, __m512 v, unsigned flags)
+{
+    if (flags & FD_STREAM)
+        stream64(y, _mm512_castps_si512(v));
+    else
+        _mm512_storeu_ps(y, v);
+}
+
+FD_INLINE void store8_f64(double *y, __m512d v, unsigned flags)
+{
+    if (flags & FD_STREAM)
+        stream64(y, _mm512_castpd_si512(v));
+    else
+        _mm512_storeu_pd(y, v);
+}
+
+FD_INLINE void store16_f16(uint16_t *y, __m256i v, unsigned flags)
+{
+    if (flags & FD_STREAM) {
+        _mm_stream_si128((__m128i *)y, _mm256_castsi256_si128(v));
+        _mm_stream_si128((__m128i *)y + 1, _mm256_extracti128_si256(v, 1));
+    } else {
+        _mm256_storeu_si256((__m256i *)y, v);
+    }
+}
+
 /* ===   Sixteen elements under a 16-bit keep mask, per dtype   === */
 
 FD_INLINE void apply16_f32(const float *x, float *y, __mmask16 k, __m512 sv, unsigned flags)
@@ -64,7 +101,7 @@ FD_INLINE void apply16_f32(const float *x, float *y, __mmask16 k, __m512 sv, uns
         const __m512 old = _mm512_loadu_ps(y);
         _mm512_storeu_ps(y, _mm512_mask_add_ps(old, k, old, v));
     } else {
-        _mm512_storeu_ps(y, _mm512_maskz_mov_ps(k, v));
+        store16_f32(y, _mm512_maskz_mov_ps(k, v), flags);
     }
 }
 
@@ -77,7 +114,7 @@ FD_INLINE void apply8_f64(const double *x, double *y, __mmask8 k, __m512d sv, un
         const __m512d old = _mm512_loadu_pd(y);
         _mm512_storeu_pd(y, _mm512_mask_add_pd(old, k, old, v));
     } else {
-        _mm512_storeu_pd(y, _mm512_maskz_mov_pd(k, v));
+        store8_f64(y, _mm512_maskz_mov_pd(k, v), flags);
     }
 }
 
@@ -93,7 +130,7 @@ FD_INLINE void apply16_f16(const uint16_t *x, uint16_t *y, __mmask16 k, __m512 s
 {
     const __m256i h = _mm256_loadu_si256((const __m256i *)x);
     if (!(flags & (FD_SCALE | FD_ACCUMULATE))) {
-        _mm256_storeu_si256((__m256i *)y, _mm256_maskz_mov_epi16(k, h));
+        store16_f16(y, _mm256_maskz_mov_epi16(k, h), flags);
         return;
     }
     __m512 v = _mm512_cvtph_ps(h);
@@ -104,7 +141,7 @@ FD_INLINE void apply16_f16(const uint16_t *x, uint16_t *y, __mmask16 k, __m512 s
         const __m256i sum = _mm512_cvtps_ph(_mm512_add_ps(_mm512_cvtph_ps(old), v), FD_RNE);
         _mm256_storeu_si256((__m256i *)y, _mm256_mask_mov_epi16(old, k, sum));
     } else {
-        _mm256_storeu_si256((__m256i *)y, _mm256_maskz_mov_epi16(k, _mm512_cvtps_ph(v, FD_RNE)));
+        store16_f16(y, _mm256_maskz_mov_epi16(k, _mm512_cvtps_ph(v, FD_RNE)), flags);
     }
 }
 
@@ -165,14 +202,20 @@ static void mask_bits_avx512(const fd_stream *s, uint8_t *bits, size_t n)
                                        unsigned flags)                        \
     {                                                                         \
         const VT sv = SET1(scale);                                            \
+        if (!FD_STREAMABLE(y, s->index, sizeof(T)))                           \
+            flags &= ~FD_STREAM;                                              \
         FD_AVX512_WALK(s, n, bits, APPLY16(x + at, y + at, k, sv, flags),     \
                        fd_run_##sfx(x + at, y + at, kp, nb, scale, flags));   \
+        if (flags & FD_STREAM)                                                \
+            _mm_sfence();                                                     \
     }                                                                         \
     static void apply_bits_##sfx##_avx512(const uint8_t *bits, const T *x,    \
                                           T *y, size_t n, CT scale,           \
                                           unsigned flags)                     \
     {                                                                         \
         const VT sv = SET1(scale);                                            \
+        if (!FD_STREAMABLE(y, 0, sizeof(T)))                                  \
+            flags &= ~FD_STREAM;                                              \
         size_t i = 0;                                                         \
         for (; i + 16 <= n; i += 16) {                                        \
             const __mmask16 k = (__mmask16)(bits[i / 8] | bits[i / 8 + 1] << 8); \
@@ -184,6 +227,8 @@ static void mask_bits_avx512(const fd_stream *s, uint8_t *bits, size_t n)
                 k |= (uint64_t)bits[i / 8 + 1] << 8;                          \
             fd_run_##sfx(x + i, y + i, k, (unsigned)(n - i), scale, flags);   \
         }                                                                     \
+        if (flags & FD_STREAM)                                                \
+            _mm_sfence();                                                     \
     }
 
 FD_DEFINE_AVX512(f16, uint16_t, float, __m512, apply16_f16, _mm512_set1_ps)

@@ -12,6 +12,25 @@
 #include <stdint.h>
 #include "fastdrop.h"
 
+/* Internal flag (beside FD_SCALE and FD_ACCUMULATE): the output is much
+ * larger than the caches, so kernels may write it with non-temporal stores
+ * where it is aligned for them (and fence before returning). Never set with
+ * FD_ACCUMULATE; the scalar kernels ignore it. */
+#define FD_STREAM 0x100u
+
+/* Outputs of at least this many bytes get FD_STREAM (measured: README);
+ * a build may override it, e.g. CFLAGS=-DFD_STREAM_BYTES=0 to always stream. */
+#ifndef FD_STREAM_BYTES
+#define FD_STREAM_BYTES ((size_t)32 << 20)
+#endif
+
+/* Non-temporal stores go out in 16-byte pieces: NumPy's large arrays are
+ * 16-byte aligned. True if whole steps (block positions that are multiples
+ * of 16) of an output y whose element 0 is stream element index land on
+ * 16-byte boundaries. */
+#define FD_STREAMABLE(y, index, size)                                         \
+    ((((uintptr_t)(y) - (uintptr_t)((index) % FD_BLOCK) * (size)) & 15u) == 0)
+
 typedef struct fd_kernel_row {
     void (*mask_bits)(const fd_stream *s, uint8_t *bits, size_t n);
     void (*dropout_f16)(const fd_stream *s, const uint16_t *x, uint16_t *y,
