@@ -1,7 +1,9 @@
 /*
- * fd_parallel.c -- the only place with OpenMP: a static split of a call
- * over whole blocks. Kernels see plain ranges, so results do not depend on
- * the thread count. Without OpenMP everything runs on the calling thread.
+ * fd_parallel.c -- the only place with OpenMP: a call split into chunks of
+ * whole blocks. Kernels see plain ranges whose outputs are pure functions of
+ * the stream, so results do not depend on the thread count or on which
+ * thread runs which chunk. Without OpenMP everything runs on the calling
+ * thread.
  */
 #include "fastdrop.h"
 #include "fd_parallel.h"
@@ -72,16 +74,18 @@ void fd_parallel_for(size_t n, fd_range_fn fn, void *ctx)
         return;
     }
 #ifdef _OPENMP
+    /* Several chunks per thread, handed out in order as threads get free: on
+     * a busy machine a thread that shares its core takes fewer of them. */
     const size_t blocks = (n + FD_BLOCK - 1) / FD_BLOCK;
-#pragma omp parallel num_threads((int)nt)
-    {
-        const size_t t = (size_t)omp_get_thread_num(), team = (size_t)omp_get_num_threads();
-        const size_t lo = blocks * t / team * FD_BLOCK;
-        size_t hi = blocks * (t + 1) / team * FD_BLOCK;
-        if (hi > n)
-            hi = n;
-        if (lo < hi)
-            fn(ctx, lo, hi);
+    size_t chunk = blocks / (nt * FD_CHUNKS_PER_THREAD);
+    if (chunk * FD_BLOCK < FD_MIN_PER_THREAD / 4)
+        chunk = FD_MIN_PER_THREAD / 4 / FD_BLOCK;
+    const long nchunks = (long)((blocks + chunk - 1) / chunk);
+#pragma omp parallel for schedule(dynamic, 1) num_threads((int)nt)
+    for (long c = 0; c < nchunks; c++) {
+        const size_t lo = (size_t)c * chunk * FD_BLOCK;
+        const size_t hi = lo + chunk * FD_BLOCK < n ? lo + chunk * FD_BLOCK : n;
+        fn(ctx, lo, hi);
     }
 #else
     fn(ctx, 0, n);
