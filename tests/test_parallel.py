@@ -79,3 +79,28 @@ def test_forked_child_runs_after_parent_used_threads(threads):
     assert proc.exitcode == 0
     assert y_child == y.tobytes() and bits_child == mask.bits.tobytes()
     assert child_threads == 1  # children run serially: OpenMP pools do not survive fork
+
+
+def test_threadpoolctl_limit_is_honoured(threads):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    if not _core.openmp():
+        pytest.skip("built without OpenMP")
+    threads(None)
+    with threadpoolctl.threadpool_limits(limits=1, user_api="openmp"):
+        assert fastdrop.get_num_threads() == 1
+    with threadpoolctl.threadpool_limits(limits=2, user_api="openmp"):
+        assert fastdrop.get_num_threads() == 2
+    libs = {lib["internal_api"] for lib in threadpoolctl.threadpool_info()}
+    assert "openmp" in libs
+
+
+def test_omp_num_threads_is_honoured():
+    import subprocess
+    import sys
+
+    code = "import fastdrop; print(fastdrop.get_num_threads())"
+    env = {**os.environ, "OMP_NUM_THREADS": "3"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout) == (3 if _core.openmp() else 1)
