@@ -182,6 +182,7 @@ FD_INLINE void apply8_f16(const uint16_t *x, uint16_t *y, __m256i m, __m256 sv, 
         const __m256i fixed_ = (s)->threshold ? _mm256_set1_epi32(-1)         \
                                               : _mm256_setzero_si256();       \
         fd_bit_writer bw_ = {(bits), 0, 0};                                   \
+        const int direct_ = (s)->index % 16 == 0; /* steps on byte pairs */   \
         fd_x4 ga_ = fd_x4_zero(), gb_ = fd_x4_zero();                         \
         size_t i_ = 0;                                                        \
         while (i_ < (n)) {                                                    \
@@ -212,13 +213,15 @@ FD_INLINE void apply8_f16(const uint16_t *x, uint16_t *y, __m256i m, __m256 sv, 
                     if (nb < 16) {                                            \
                         PART;                                                 \
                     }                                                         \
-                    if (bw_.out)                                              \
+                    if (bw_.out && direct_)                                   \
+                        fd_store_step_bits(bw_.out + at / 8, k, nb);          \
+                    else if (bw_.out)                                         \
                         fd_put_bits(&bw_, k, nb);                             \
                 }                                                             \
             }                                                                 \
             i_ += cnt_;                                                       \
         }                                                                     \
-        if (bw_.out)                                                          \
+        if (bw_.out && !direct_)                                              \
             fd_flush_bits(&bw_);                                              \
     } while (0)
 

@@ -155,6 +155,7 @@ FD_INLINE void apply16_f16(const uint16_t *x, uint16_t *y, __mmask16 k, __m512 s
         const __m512i tv_ = _mm512_set1_epi32((int32_t)(uint32_t)(s)->threshold); \
         const __mmask16 fixed_ = (__mmask16)((s)->threshold ? 0xffff : 0);    \
         fd_bit_writer bw_ = {(bits), 0, 0};                                   \
+        const int direct_ = (s)->index % 16 == 0; /* steps on byte pairs */   \
         size_t i_ = 0;                                                        \
         while (i_ < (n)) {                                                    \
             const uint64_t e_ = (s)->index + i_;                              \
@@ -181,12 +182,14 @@ FD_INLINE void apply16_f16(const uint16_t *x, uint16_t *y, __mmask16 k, __m512 s
                 } else {                                                      \
                     PART;                                                     \
                 }                                                             \
-                if (bw_.out)                                                  \
+                if (bw_.out && direct_)                                       \
+                    fd_store_step_bits(bw_.out + at / 8, kp, nb);             \
+                else if (bw_.out)                                             \
                     fd_put_bits(&bw_, kp, nb);                                \
             }                                                                 \
             i_ += cnt_;                                                       \
         }                                                                     \
-        if (bw_.out)                                                          \
+        if (bw_.out && !direct_)                                              \
             fd_flush_bits(&bw_);                                              \
     } while (0)
 

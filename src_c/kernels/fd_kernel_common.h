@@ -38,6 +38,16 @@ FD_INLINE void fd_flush_bits(fd_bit_writer *bw) /* padding bits of the last byte
         bw->out[k] = (uint8_t)(bw->acc >> (8 * k));
 }
 
+/* The keep bits of one step of 16 elements (nb <= 16 of them) at a 16-bit
+ * boundary of the packed mask: the fast path when the call's first element
+ * is a multiple of 16 in the stream, so every step starts on a byte pair. */
+FD_INLINE void fd_store_step_bits(uint8_t *p, uint64_t k, unsigned nb)
+{
+    p[0] = (uint8_t)k;
+    if (nb > 8)
+        p[1] = (uint8_t)(k >> 8);
+}
+
 /* Element-wise rules on the raw bits, without branches on the keep bit
  * (which is a coin flip and would defeat branch prediction). U is the
  * unsigned type of T's width; LOAD widens to the compute type CT and
