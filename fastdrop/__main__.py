@@ -13,27 +13,39 @@ from fastdrop import _reference
 
 
 def self_check() -> tuple[int, list[str]]:
-    """Compare the installed kernels with the pure-NumPy reference.
+    """Compare every kernel this machine runs with the pure-NumPy reference.
 
     Returns the number of cases run and a description of each failing one.
     """
+    from fastdrop import _core
+
     cases, failures = 0, []
-    for dtype in (np.float16, np.float32, np.float64):
-        for p in (0.0, 2.0**-32, 0.1, 0.5, 1.0 - 2.0**-32, 1.0):
-            for n, offset in ((0, 0), (17, 5), (2049, 2047), (10_000, 2**40 + 3)):
-                x = np.linspace(-4, 4, n).astype(dtype)
-                y, mask = fastdrop.dropout_forward(x, p, seed=2026, offset=offset)
-                expected = _reference.dropout(x, p, seed=2026, offset=offset)
-                keep = _reference.keep_mask(2026, offset, p, n)
-                grad = fastdrop.dropout_backward(x, mask)
-                ok = (
-                    y.tobytes() == expected.tobytes()
-                    and mask.bits.tobytes() == _reference.packed_bits(keep).tobytes()
-                    and grad.tobytes() == expected.tobytes()
-                )
-                cases += 1
-                if not ok:
-                    failures.append(f"{np.dtype(dtype).name} p={p!r} n={n} offset={offset}")
+    active = _core.active_isa()
+    kernels = [i for i in range(len(_core.isa_names())) if _core.isa_supported(i)]
+    try:
+        for isa in kernels:
+            _core.set_isa(isa)
+            for dtype in (np.float16, np.float32, np.float64):
+                for p in (0.0, 2.0**-32, 0.1, 0.5, 1.0 - 2.0**-32, 1.0):
+                    for n, offset in ((0, 0), (17, 5), (2049, 2047), (10_000, 2**40 + 3)):
+                        x = np.linspace(-4, 4, n).astype(dtype)
+                        y, mask = fastdrop.dropout_forward(x, p, seed=2026, offset=offset)
+                        expected = _reference.dropout(x, p, seed=2026, offset=offset)
+                        keep = _reference.keep_mask(2026, offset, p, n)
+                        grad = fastdrop.dropout_backward(x, mask)
+                        ok = (
+                            y.tobytes() == expected.tobytes()
+                            and mask.bits.tobytes() == _reference.packed_bits(keep).tobytes()
+                            and grad.tobytes() == expected.tobytes()
+                        )
+                        cases += 1
+                        if not ok:
+                            failures.append(
+                                f"{_core.isa_names()[isa]} {np.dtype(dtype).name} p={p!r} "
+                                f"n={n} offset={offset}"
+                            )
+    finally:
+        _core.set_isa(active)
     return cases, failures
 
 
@@ -84,14 +96,20 @@ def main(argv=None) -> int:
     print(f"fastdrop {fastdrop.__version__} (numpy {np.__version__})")
     print(f"RNG spec:  {fastdrop.RNG_SPEC}")
     print(f"kernel:    {info['active']} (available: {', '.join(info['available'])})")
-    print("threads:   1")
+    from fastdrop import _core
+
+    openmp = "OpenMP" if _core.openmp() else "built without OpenMP"
+    print(f"threads:   {fastdrop.get_num_threads()} ({openmp})")
     cases, failures = self_check()
     if failures:
         print(f"self-check: FAILED against the NumPy reference in {len(failures)} cases:")
         for f in failures:
             print(f"  {f}")
         return 1
-    print(f"self-check: ok ({cases} cases bit-identical to the NumPy reference: output, mask, gradient)")
+    print(
+        f"self-check: ok ({cases} cases over the kernels {', '.join(info['available'])}: "
+        "output, mask and gradient bit-identical to the NumPy reference)"
+    )
     if not args.no_timing:
         print("\nforward dropout, float32, p=0.5, best of repeated runs (GB/s counts 8 bytes/element):")
         for row in timing_table([1_000, 65_536, 1_048_576, 16_777_216]):
