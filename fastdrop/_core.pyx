@@ -96,6 +96,20 @@ cdef int _pair(object x, object y) except -1:
     return typenum
 
 
+cdef int _run_dropout(int typenum, const fd_stream *s, const void *x, void *y, uint8_t *bits,
+                      size_t n, double scale, unsigned flags) noexcept:
+    """The C dropout of the dtype typenum, without the GIL; returns its status."""
+    cdef int rc
+    with nogil:
+        if typenum == cnp.NPY_FLOAT:
+            rc = fd_dropout_f32(s, <const float *>x, <float *>y, bits, n, <float>scale, flags)
+        elif typenum == cnp.NPY_DOUBLE:
+            rc = fd_dropout_f64(s, <const double *>x, <double *>y, bits, n, scale, flags)
+        else:
+            rc = fd_dropout_f16(s, <const uint16_t *>x, <uint16_t *>y, bits, n, <float>scale, flags)
+    return rc
+
+
 def key(uint64_t seed):
     """key(seed)
 
@@ -176,17 +190,8 @@ def dropout_fast(x, p, seed, offset, scaling, out, bits=None):
     cdef fd_stream s = fd_stream(fd_key(seed), offset, thr)
     cdef double scale = (0.0 if p == 1.0 else 1.0 / (1.0 - p)) if inverted else 1.0
     cdef unsigned flags = FD_SCALE if inverted else 0
-    cdef void *xp = cnp.PyArray_DATA(xa)
-    cdef void *yp = cnp.PyArray_DATA(ya)
-    cdef int rc
-    with nogil:
-        if typenum == cnp.NPY_FLOAT:
-            rc = fd_dropout_f32(&s, <const float *>xp, <float *>yp, bp, n, <float>scale, flags)
-        elif typenum == cnp.NPY_DOUBLE:
-            rc = fd_dropout_f64(&s, <const double *>xp, <double *>yp, bp, n, scale, flags)
-        else:
-            rc = fd_dropout_f16(&s, <const uint16_t *>xp, <uint16_t *>yp, bp, n, <float>scale, flags)
-    _check(rc)
+    _check(_run_dropout(typenum, &s, cnp.PyArray_DATA(xa), cnp.PyArray_DATA(ya), bp, n,
+                        scale, flags))
     return ya
 
 
@@ -201,17 +206,8 @@ def dropout(x, y, bits, uint64_t key, uint64_t index, uint64_t threshold,
     cdef size_t n = cnp.PyArray_SIZE(<cnp.ndarray>x)
     cdef uint8_t *bp = _bits_ptr(bits, n)
     cdef fd_stream s = fd_stream(key, index, threshold)
-    cdef void *xp = cnp.PyArray_DATA(<cnp.ndarray>x)
-    cdef void *yp = cnp.PyArray_DATA(<cnp.ndarray>y)
-    cdef int rc
-    with nogil:
-        if typenum == cnp.NPY_FLOAT:
-            rc = fd_dropout_f32(&s, <const float *>xp, <float *>yp, bp, n, <float>scale, flags)
-        elif typenum == cnp.NPY_DOUBLE:
-            rc = fd_dropout_f64(&s, <const double *>xp, <double *>yp, bp, n, scale, flags)
-        else:
-            rc = fd_dropout_f16(&s, <const uint16_t *>xp, <uint16_t *>yp, bp, n, <float>scale, flags)
-    _check(rc)
+    _check(_run_dropout(typenum, &s, cnp.PyArray_DATA(<cnp.ndarray>x),
+                        cnp.PyArray_DATA(<cnp.ndarray>y), bp, n, scale, flags))
 
 
 def apply_bits(bits, x, y, double scale, unsigned flags):

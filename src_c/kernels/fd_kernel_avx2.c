@@ -167,62 +167,31 @@ FD_INLINE void apply8_f16(const uint16_t *x, uint16_t *y, __m256i m, __m256 sv, 
     }
 }
 
-/* ===   The block walk shared by every generated-mask kernel   === */
+/* ===   The block walk (FD_VECTOR_WALK) with two ymm lane sets   === */
 
-/* For each step of each block the range touches: WHOLE(at, ma, mb) when the
- * step's 16 elements all lie in the range (at = their local index), else
- * PART(at, k, nb) for its nb elements with keep bits k; the keep bits go to
- * bits when it is not NULL. */
+/* WHOLE may use ma and mb, the keep masks of elements at .. at+7 and
+ * at+8 .. at+15. */
 #define FD_AVX2_WALK(s, n, bits, WHOLE, PART)                                 \
     do {                                                                      \
-        const int random_ = (s)->threshold != 0 && (s)->threshold != FD_KEEP_ALL; \
         const __m256i bias_ = _mm256_set1_epi32(INT32_MIN);                   \
         const __m256i tb_ = _mm256_set1_epi32(                                \
             (int32_t)((uint32_t)(s)->threshold ^ UINT32_C(0x80000000)));      \
         const __m256i fixed_ = (s)->threshold ? _mm256_set1_epi32(-1)         \
                                               : _mm256_setzero_si256();       \
-        fd_bit_writer bw_ = {(bits), 0, 0};                                   \
-        const int direct_ = (s)->index % 16 == 0; /* steps on byte pairs */   \
         fd_x4 ga_ = fd_x4_zero(), gb_ = fd_x4_zero();                         \
-        size_t i_ = 0;                                                        \
-        while (i_ < (n)) {                                                    \
-            const uint64_t e_ = (s)->index + i_;                              \
-            const unsigned lo_ = (unsigned)(e_ % FD_BLOCK);                   \
-            const size_t cnt_ = FD_MIN((size_t)(FD_BLOCK - lo_), (n) - i_);   \
-            const unsigned hi_ = lo_ + (unsigned)cnt_;                        \
-            if (random_)                                                      \
-                seed_block((s)->key, e_ / FD_BLOCK, &ga_, &gb_);              \
-            for (unsigned j_ = 0; j_ < hi_; j_ += 16) {                       \
-                __m256i ma = fixed_, mb = fixed_;                             \
-                if (random_) {                                                \
-                    const __m256i ra_ = next4(&ga_), rb_ = next4(&gb_);       \
-                    ma = _mm256_cmpgt_epi32(tb_, _mm256_xor_si256(ra_, bias_)); \
-                    mb = _mm256_cmpgt_epi32(tb_, _mm256_xor_si256(rb_, bias_)); \
-                }                                                             \
-                if (j_ + 16 <= lo_)                                           \
-                    continue;                                                 \
-                const unsigned j0_ = j_ < lo_ ? lo_ : j_;                     \
-                const unsigned nb = FD_MIN(j_ + 16, hi_) - j0_;               \
-                const size_t at = i_ + (j0_ - lo_);                           \
-                if (nb == 16) {                                               \
-                    WHOLE;                                                    \
-                }                                                             \
-                if (nb < 16 || bw_.out) {                                     \
-                    const uint64_t k = (keep16(ma, mb) >> (j0_ - j_))         \
-                                       & ((1u << nb) - 1);                    \
-                    if (nb < 16) {                                            \
-                        PART;                                                 \
-                    }                                                         \
-                    if (bw_.out && direct_)                                   \
-                        fd_store_step_bits(bw_.out + at / 8, k, nb);          \
-                    else if (bw_.out)                                         \
-                        fd_put_bits(&bw_, k, nb);                             \
-                }                                                             \
-            }                                                                 \
-            i_ += cnt_;                                                       \
+        __m256i ma = fixed_, mb = fixed_;                                     \
+        FD_VECTOR_WALK(s, n, bits, FD_AVX2_SEED, FD_AVX2_STEP, keep16(ma, mb), \
+                       WHOLE, PART);                                          \
+    } while (0)
+
+#define FD_AVX2_SEED(g) seed_block(s->key, (g), &ga_, &gb_)
+
+#define FD_AVX2_STEP(random)                                                  \
+    do {                                                                      \
+        if (random) {                                                         \
+            ma = _mm256_cmpgt_epi32(tb_, _mm256_xor_si256(next4(&ga_), bias_)); \
+            mb = _mm256_cmpgt_epi32(tb_, _mm256_xor_si256(next4(&gb_), bias_)); \
         }                                                                     \
-        if (bw_.out && !direct_)                                              \
-            fd_flush_bits(&bw_);                                              \
     } while (0)
 
 static void mask_bits_avx2(const fd_stream *s, uint8_t *bits, size_t n)
@@ -259,12 +228,7 @@ static void mask_bits_avx2(const fd_stream *s, uint8_t *bits, size_t n)
             APPLY8(x + i, y + i, expand8(bits[i / 8]), sv, flags);            \
             APPLY8(x + i + 8, y + i + 8, expand8(bits[i / 8 + 1]), sv, flags); \
         }                                                                     \
-        if (i < n) {                                                          \
-            uint64_t k = bits[i / 8];                                         \
-            if (n - i > 8)                                                    \
-                k |= (uint64_t)bits[i / 8 + 1] << 8;                          \
-            fd_run_##sfx(x + i, y + i, k, (unsigned)(n - i), scale, flags);   \
-        }                                                                     \
+        fd_bits_run_##sfx(bits, x, y, i, n, scale, flags);                    \
         if (flags & FD_STREAM)                                                \
             _mm_sfence();                                                     \
     }

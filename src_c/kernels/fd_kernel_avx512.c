@@ -38,6 +38,13 @@ FD_INLINE __m512i next8(fd_x8 *g)
     return r;
 }
 
+FD_INLINE fd_x8 fd_x8_zero(void)
+{
+    fd_x8 z;
+    z.s0 = z.s1 = z.s2 = z.s3 = _mm512_setzero_si512();
+    return z;
+}
+
 FD_INLINE fd_x8 seed_block(uint64_t key, uint64_t g)
 {
     uint64_t s[FD_LANES][4], t[4][FD_LANES];
@@ -145,52 +152,24 @@ FD_INLINE void apply16_f16(const uint16_t *x, uint16_t *y, __mmask16 k, __m512 s
     }
 }
 
-/* ===   The block walk shared by every generated-mask kernel   === */
+/* ===   The block walk (FD_VECTOR_WALK) with one zmm lane set   === */
 
-/* As FD_AVX2_WALK in fd_kernel_avx2.c: WHOLE(at, k) for steps inside the
- * range, PART(at, kp, nb) for partial ones; keep bits appended to bits. */
+/* WHOLE may use km, the 16-bit keep mask of elements at .. at+15. */
 #define FD_AVX512_WALK(s, n, bits, WHOLE, PART)                               \
     do {                                                                      \
-        const int random_ = (s)->threshold != 0 && (s)->threshold != FD_KEEP_ALL; \
         const __m512i tv_ = _mm512_set1_epi32((int32_t)(uint32_t)(s)->threshold); \
         const __mmask16 fixed_ = (__mmask16)((s)->threshold ? 0xffff : 0);    \
-        fd_bit_writer bw_ = {(bits), 0, 0};                                   \
-        const int direct_ = (s)->index % 16 == 0; /* steps on byte pairs */   \
-        size_t i_ = 0;                                                        \
-        while (i_ < (n)) {                                                    \
-            const uint64_t e_ = (s)->index + i_;                              \
-            const unsigned lo_ = (unsigned)(e_ % FD_BLOCK);                   \
-            const size_t cnt_ = FD_MIN((size_t)(FD_BLOCK - lo_), (n) - i_);   \
-            const unsigned hi_ = lo_ + (unsigned)cnt_;                        \
-            fd_x8 g_ = random_ ? seed_block((s)->key, e_ / FD_BLOCK)          \
-                               : (fd_x8){_mm512_setzero_si512(),              \
-                                         _mm512_setzero_si512(),              \
-                                         _mm512_setzero_si512(),              \
-                                         _mm512_setzero_si512()};             \
-            for (unsigned j_ = 0; j_ < hi_; j_ += 16) {                       \
-                __mmask16 k = fixed_;                                         \
-                if (random_)                                                  \
-                    k = _mm512_cmplt_epu32_mask(next8(&g_), tv_);             \
-                if (j_ + 16 <= lo_)                                           \
-                    continue;                                                 \
-                const unsigned j0_ = j_ < lo_ ? lo_ : j_;                     \
-                const unsigned nb = FD_MIN(j_ + 16, hi_) - j0_;               \
-                const size_t at = i_ + (j0_ - lo_);                           \
-                const uint64_t kp = ((unsigned)k >> (j0_ - j_)) & ((1u << nb) - 1); \
-                if (nb == 16) {                                               \
-                    WHOLE;                                                    \
-                } else {                                                      \
-                    PART;                                                     \
-                }                                                             \
-                if (bw_.out && direct_)                                       \
-                    fd_store_step_bits(bw_.out + at / 8, kp, nb);             \
-                else if (bw_.out)                                             \
-                    fd_put_bits(&bw_, kp, nb);                                \
-            }                                                                 \
-            i_ += cnt_;                                                       \
-        }                                                                     \
-        if (bw_.out && !direct_)                                              \
-            fd_flush_bits(&bw_);                                              \
+        fd_x8 g_ = fd_x8_zero();                                              \
+        __mmask16 km = fixed_;                                                \
+        FD_VECTOR_WALK(s, n, bits, FD_AVX512_SEED, FD_AVX512_STEP, km, WHOLE, PART); \
+    } while (0)
+
+#define FD_AVX512_SEED(g) (g_ = seed_block(s->key, (g)))
+
+#define FD_AVX512_STEP(random)                                                \
+    do {                                                                      \
+        if (random)                                                           \
+            km = _mm512_cmplt_epu32_mask(next8(&g_), tv_);                    \
     } while (0)
 
 static void mask_bits_avx512(const fd_stream *s, uint8_t *bits, size_t n)
@@ -207,8 +186,8 @@ static void mask_bits_avx512(const fd_stream *s, uint8_t *bits, size_t n)
         const VT sv = SET1(scale);                                            \
         if (!FD_STREAMABLE(y, s->index, sizeof(T)))                           \
             flags &= ~FD_STREAM;                                              \
-        FD_AVX512_WALK(s, n, bits, APPLY16(x + at, y + at, k, sv, flags),     \
-                       fd_run_##sfx(x + at, y + at, kp, nb, scale, flags));   \
+        FD_AVX512_WALK(s, n, bits, APPLY16(x + at, y + at, km, sv, flags),    \
+                       fd_run_##sfx(x + at, y + at, k, nb, scale, flags));    \
         if (flags & FD_STREAM)                                                \
             _mm_sfence();                                                     \
     }                                                                         \
@@ -224,12 +203,7 @@ static void mask_bits_avx512(const fd_stream *s, uint8_t *bits, size_t n)
             const __mmask16 k = (__mmask16)(bits[i / 8] | bits[i / 8 + 1] << 8); \
             APPLY16(x + i, y + i, k, sv, flags);                              \
         }                                                                     \
-        if (i < n) {                                                          \
-            uint64_t k = bits[i / 8];                                         \
-            if (n - i > 8)                                                    \
-                k |= (uint64_t)bits[i / 8 + 1] << 8;                          \
-            fd_run_##sfx(x + i, y + i, k, (unsigned)(n - i), scale, flags);   \
-        }                                                                     \
+        fd_bits_run_##sfx(bits, x, y, i, n, scale, flags);                    \
         if (flags & FD_STREAM)                                                \
             _mm_sfence();                                                     \
     }

@@ -87,4 +87,76 @@ FD_DEFINE_RULES(f16, uint16_t, uint16_t, float, fd_half_to_float, fd_float_to_ha
 FD_DEFINE_RULES(f32, float, uint32_t, float, FD_IDENTITY, FD_IDENTITY)
 FD_DEFINE_RULES(f64, double, uint64_t, double, FD_IDENTITY, FD_IDENTITY)
 
+/* Elements [i, n) under the packed keep bits (i a multiple of 8): the whole
+ * of the scalar apply-bits kernels, and the tails of the vector ones. */
+#define FD_DEFINE_BITS_RUN(sfx, T, CT)                                        \
+    FD_INLINE void fd_bits_run_##sfx(const uint8_t *bits, const T *x, T *y,   \
+                                     size_t i, size_t n, CT scale,            \
+                                     unsigned flags)                          \
+    {                                                                         \
+        for (; i < n; i += 32) {                                              \
+            const unsigned nb = (unsigned)FD_MIN((size_t)32, n - i);          \
+            uint64_t k = 0;                                                   \
+            for (unsigned b = 0; 8 * b < nb; b++)                             \
+                k |= (uint64_t)bits[i / 8 + b] << (8 * b);                    \
+            fd_run_##sfx(x + i, y + i, k, nb, scale, flags);                  \
+        }                                                                     \
+    }
+
+FD_DEFINE_BITS_RUN(f16, uint16_t, float)
+FD_DEFINE_BITS_RUN(f32, float, float)
+FD_DEFINE_BITS_RUN(f64, double, double)
+
+/* The block walk of the vector kernels, over elements index .. index+n-1.
+ * For each block the call touches, SEED(g) seeds the lanes of block g when
+ * the mask is random; for each step of the block, STEP(random) advances the
+ * lanes and sets the kernel's keep masks (constant ones when not random).
+ * Steps before the call's first element only advance. Then WHOLE runs when
+ * all 16 elements of the step lie in the call (at = index of the first in
+ * the call), else PART for the nb covered ones with keep bits k; K16 gives
+ * the step's 16 keep bits from the kernel's masks. The keep bits of covered
+ * elements go to bits when it is not NULL: stored directly when the first
+ * element is a multiple of 16 in the stream (every step starts on a byte
+ * pair), else through a bit writer. */
+#define FD_VECTOR_WALK(s, n, bits, SEED, STEP, K16, WHOLE, PART)              \
+    do {                                                                      \
+        const int random_ = (s)->threshold != 0 && (s)->threshold != FD_KEEP_ALL; \
+        const int direct_ = (s)->index % 16 == 0;                             \
+        fd_bit_writer bw_ = {(bits), 0, 0};                                   \
+        size_t i_ = 0;                                                        \
+        while (i_ < (n)) {                                                    \
+            const uint64_t e_ = (s)->index + i_;                              \
+            const unsigned lo_ = (unsigned)(e_ % FD_BLOCK);                   \
+            const size_t cnt_ = FD_MIN((size_t)(FD_BLOCK - lo_), (n) - i_);   \
+            const unsigned hi_ = lo_ + (unsigned)cnt_;                        \
+            if (random_)                                                      \
+                SEED(e_ / FD_BLOCK);                                          \
+            for (unsigned j_ = 0; j_ < hi_; j_ += 16) {                       \
+                STEP(random_);                                                \
+                if (j_ + 16 <= lo_)                                           \
+                    continue;                                                 \
+                const unsigned j0_ = j_ < lo_ ? lo_ : j_;                     \
+                const unsigned nb = FD_MIN(j_ + 16, hi_) - j0_;               \
+                const size_t at = i_ + (j0_ - lo_);                           \
+                if (nb == 16) {                                               \
+                    WHOLE;                                                    \
+                }                                                             \
+                if (nb < 16 || bw_.out) {                                     \
+                    const uint64_t k = ((uint64_t)(K16) >> (j0_ - j_))        \
+                                       & ((1u << nb) - 1);                    \
+                    if (nb < 16) {                                            \
+                        PART;                                                 \
+                    }                                                         \
+                    if (bw_.out && direct_)                                   \
+                        fd_store_step_bits(bw_.out + at / 8, k, nb);          \
+                    else if (bw_.out)                                         \
+                        fd_put_bits(&bw_, k, nb);                             \
+                }                                                             \
+            }                                                                 \
+            i_ += cnt_;                                                       \
+        }                                                                     \
+        if (bw_.out && !direct_)                                              \
+            fd_flush_bits(&bw_);                                              \
+    } while (0)
+
 #endif /* FD_KERNEL_COMMON_H */
