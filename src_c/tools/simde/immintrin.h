@@ -1,0 +1,41 @@
+/*
+ * immintrin.h -- for fd_check_emulated.c only: the real intrinsics, plus
+ * AVX-512 ones from SIMDe (Debian libsimde-dev) so the AVX-512 kernels run
+ * on a CPU without AVX-512. Three intrinsics SIMDe 0.7 lacks are built here
+ * from AVX2 and F16C.
+ */
+#ifndef FD_SIMDE_IMMINTRIN_H
+#define FD_SIMDE_IMMINTRIN_H
+#include_next <immintrin.h>
+#include <stdint.h>
+#define SIMDE_ENABLE_NATIVE_ALIASES
+#include <simde/x86/avx512.h>
+
+static inline simde__mmask16 fd_emul_cmplt_epu32_mask(simde__m512i a, simde__m512i b)
+{
+    const simde__m512i bias = simde_mm512_set1_epi32(INT32_MIN);
+    return simde_mm512_cmpgt_epi32_mask(simde_mm512_xor_si512(b, bias),
+                                        simde_mm512_xor_si512(a, bias));
+}
+
+static inline simde__m512 fd_emul_cvtph_ps(__m256i h)
+{
+    float f[16];
+    _mm256_storeu_ps(f, _mm256_cvtph_ps(_mm256_castsi256_si128(h)));
+    _mm256_storeu_ps(f + 8, _mm256_cvtph_ps(_mm256_extracti128_si256(h, 1)));
+    return simde_mm512_loadu_ps(f);
+}
+
+static inline __m256i fd_emul_cvtps_ph(simde__m512 v)
+{
+    float f[16];
+    simde_mm512_storeu_ps(f, v);
+    const __m128i lo = _mm256_cvtps_ph(_mm256_loadu_ps(f), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    const __m128i hi = _mm256_cvtps_ph(_mm256_loadu_ps(f + 8), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    return _mm256_set_m128i(hi, lo);
+}
+
+#define _mm512_cmplt_epu32_mask(a, b) fd_emul_cmplt_epu32_mask(a, b)
+#define _mm512_cvtph_ps(h) fd_emul_cvtph_ps(h)
+#define _mm512_cvtps_ph(v, rounding) fd_emul_cvtps_ph(v)
+#endif
