@@ -148,7 +148,9 @@ def dropout(x, p=0.5, *, seed=None, offset=0, training=True, scaling="inverted",
     rounded once to the compute type (float32 for float16 input, which is
     rounded back once). The element is kept iff its 32-bit uniform is below
     ``floor((1 - p) * 2**32)`` (clamped to [1, 2**32 - 1] for 0 < p < 1),
-    so the keep probability is within 2**-32 of 1 - p.
+    so the keep probability is within 2**-32 of 1 - p. The work runs
+    without the GIL, on several threads for large arrays (`set_num_threads`),
+    with the fastest kernel this CPU supports (`simd_info`).
     {compat}
 
     Examples

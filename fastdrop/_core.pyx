@@ -1,10 +1,12 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, binding=True
 """Thin wrappers over the C core.
 
-Callers (``fastdrop._api``) pass 1-D C-contiguous, aligned, native-order
-arrays of one float dtype; float16 arrays travel as their uint16 bits. These
-functions check only what the C core cannot (buffer types and lengths), call
-C without the GIL and turn its status codes into exceptions.
+Callers (``fastdrop._api``) pass C-contiguous, aligned, native-order arrays
+of one float dtype (any shape; float16 data goes to C as its uint16 bits).
+These functions check what the C core cannot (array types, dtypes, sizes),
+call C without the GIL and turn its status codes into exceptions.
+``dropout_fast`` is the one exception: it takes a public call's arguments
+and answers NotImplemented for anything but the common, valid case.
 """
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, uintptr_t
 
@@ -23,7 +25,6 @@ BLOCK = FD_BLOCK
 KEEP_ALL = FD_KEEP_ALL
 SCALE = FD_SCALE
 ACCUMULATE = FD_ACCUMULATE
-
 
 
 def _init_kernels():
