@@ -114,13 +114,7 @@ void fd_uniforms_scalar(const fd_stream *s, uint32_t *u, size_t n)
                                           T *y, size_t n, CT scale,           \
                                           unsigned flags)                     \
     {                                                                         \
-        for (size_t i = 0; i < n; i += 32) {                                  \
-            const unsigned nb = (unsigned)FD_MIN((size_t)32, n - i);          \
-            uint64_t k = 0;                                                   \
-            for (unsigned b = 0; 8 * b < nb; b++)                             \
-                k |= (uint64_t)bits[i / 8 + b] << (8 * b);                    \
-            fd_run_##sfx(x + i, y + i, k, nb, scale, flags);                  \
-        }                                                                     \
+        fd_bits_run_##sfx(bits, x, y, 0, n, scale, flags);                    \
     }
 
 #define FD_RUN_f16(i, k, nb) fd_run_f16(x + (i), y + (i), (k), (nb), scale, flags)

@@ -4,8 +4,9 @@
  *
  * Build and run from the repository root:
  *   cc -O2 -std=c99 -Isrc_c/include -o fd_gen_test_vectors \
- *      src_c/tools/fd_gen_test_vectors.c src_c/fd_api.c src_c/fd_dispatch.c \
- *      src_c/kernels/fd_kernel_scalar.c -lm && ./fd_gen_test_vectors tests/data
+ *      src_c/tools/fd_gen_test_vectors.c src_c/fd_*.c src_c/kernels/fd_*.c -lm \
+ *      && ./fd_gen_test_vectors tests/data
+ * It selects the scalar kernels before writing anything.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -13,8 +14,8 @@
 #include "fastdrop.h"
 
 #define COMMAND "cc -O2 -std=c99 -Isrc_c/include -o fd_gen_test_vectors " \
-    "src_c/tools/fd_gen_test_vectors.c src_c/fd_api.c src_c/fd_dispatch.c " \
-    "src_c/kernels/fd_kernel_scalar.c -lm && ./fd_gen_test_vectors tests/data"
+    "src_c/tools/fd_gen_test_vectors.c src_c/fd_*.c src_c/kernels/fd_*.c -lm " \
+    "&& ./fd_gen_test_vectors tests/data"
 
 static FILE *open_out(const char *dir, const char *name)
 {
