@@ -17,22 +17,21 @@ KERNEL_IDS = [f"{isa}-{'1t' if t == 1 else 'all'}" for isa, t in KERNELS]
 HAVE_TORCH = importlib.util.find_spec("torch") is not None
 
 
-@pytest.mark.parametrize("kernel", KERNELS, ids=KERNEL_IDS, indirect=True)
-@pytest.mark.parametrize("n", SIZES)
-def test_forward_bits(benchmark, arrays, copy_seconds, kernel, n):
-    x, y = arrays(n)
-    benchmark.group = f"forward n={n}"
-    benchmark(fastdrop.dropout_forward, x, 0.5, seed=1, out=y)
-    report(benchmark, n, 8.125, copy_seconds(x, y))
+FORWARDS = {  # name: (call, bytes moved per element)
+    "bits": (lambda x, y: fastdrop.dropout_forward(x, 0.5, seed=1, out=y), 8.125),
+    "no_mask": (lambda x, y: fastdrop.dropout(x, 0.5, seed=1, out=y), 8.0),
+}
 
 
 @pytest.mark.parametrize("kernel", KERNELS, ids=KERNEL_IDS, indirect=True)
+@pytest.mark.parametrize("mask", list(FORWARDS))
 @pytest.mark.parametrize("n", SIZES)
-def test_forward_no_mask(benchmark, arrays, copy_seconds, kernel, n):
+def test_forward(benchmark, arrays, copy_seconds, kernel, mask, n):
     x, y = arrays(n)
+    call, bytes_per_element = FORWARDS[mask]
     benchmark.group = f"forward n={n}"
-    benchmark(fastdrop.dropout, x, 0.5, seed=1, out=y)
-    report(benchmark, n, 8.0, copy_seconds(x, y))
+    benchmark(call, x, y)
+    report(benchmark, n, bytes_per_element, copy_seconds(x, y))
 
 
 @pytest.mark.parametrize("kernel", KERNELS, ids=KERNEL_IDS, indirect=True)

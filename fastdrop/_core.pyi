@@ -4,8 +4,6 @@ import numpy as np
 import numpy.typing as npt
 
 RNG_SPEC: str
-BLOCK: int
-KEEP_ALL: int
 SCALE: int
 ACCUMULATE: int
 

@@ -21,8 +21,6 @@ cnp.import_array()
 from fastdrop.c_fastdrop cimport *
 
 RNG_SPEC = FD_RNG_SPEC.decode()
-BLOCK = FD_BLOCK
-KEEP_ALL = FD_KEEP_ALL
 SCALE = FD_SCALE
 ACCUMULATE = FD_ACCUMULATE
 

@@ -53,6 +53,15 @@ static int check_flags(unsigned flags)
     return (flags & ~(FD_SCALE | FD_ACCUMULATE)) ? FD_EARG : FD_OK;
 }
 
+/* The caller's flags plus FD_STREAM for outputs much larger than the caches
+ * (never when accumulating: the output is read anyway). */
+static unsigned kernel_flags(unsigned flags, size_t out_bytes)
+{
+    if (out_bytes >= FD_STREAM_BYTES && !(flags & FD_ACCUMULATE))
+        flags |= FD_STREAM;
+    return flags;
+}
+
 int fd_uniforms(const fd_stream *s, uint32_t *u, size_t n)
 {
     int rc = check_stream(s, n);
@@ -132,8 +141,7 @@ int fd_mask_bits(const fd_stream *s, uint8_t *bits, size_t n)
             return rc;                                                        \
         if (!x || !y)                                                         \
             return FD_ENULL;                                                  \
-        if (n * sizeof(T) >= FD_STREAM_BYTES && !(flags & FD_ACCUMULATE))     \
-            flags |= FD_STREAM;                                               \
+        flags = kernel_flags(flags, n * sizeof(T));                           \
         fd_call c = {fd_active_kernels(), *s, x, y, bits, NULL, scale, flags}; \
         if (!c.k)                                                             \
             return fd_init();                                                 \
@@ -149,8 +157,7 @@ int fd_mask_bits(const fd_stream *s, uint8_t *bits, size_t n)
         if (!bits || !x || !y)                                                \
             return FD_ENULL;                                                  \
         const fd_stream none = {0, 0, 0};                                     \
-        if (n * sizeof(T) >= FD_STREAM_BYTES && !(flags & FD_ACCUMULATE))     \
-            flags |= FD_STREAM;                                               \
+        flags = kernel_flags(flags, n * sizeof(T));                           \
         fd_call c = {fd_active_kernels(), none, x, y, NULL, bits, scale, flags}; \
         if (!c.k)                                                             \
             return fd_init();                                                 \
