@@ -47,3 +47,31 @@ def test_shared_generator_hands_out_each_offset_once():
     for y, m in results:  # each result is the serial result of its range
         np.testing.assert_array_equal(y, fastdrop.dropout(np.ones(m.size, np.float32), 0.5,
                                                           seed=123, offset=m.offset))
+
+
+def _mixed_calls(seed):
+    """Every kind of call, for one seed: fast path, float16 strided, seed masks, in place."""
+    x32 = np.linspace(-1, 1, 300_000, dtype=np.float32)
+    x16 = np.linspace(-4, 4, 2 * 200_001, dtype=np.float16)[::2]
+    y, mask = fastdrop.dropout_forward(x16, 0.3, seed=seed, offset=seed * 7, store="seed")
+    inplace = x32.copy()
+    fastdrop.dropout(inplace, 0.7, seed=seed, out=inplace, scaling="classic")
+    return [fastdrop.dropout(x32, 0.5, seed=seed), y, fastdrop.dropout_backward(x16, mask),
+            inplace]
+
+
+def test_mixed_calls_from_many_threads_match_serial():
+    """16 threads, each repeating a mix of calls large enough to use OpenMP threads too."""
+    seeds = list(range(100, 116))
+    serial = {s: _mixed_calls(s) for s in seeds}
+    barrier = threading.Barrier(len(seeds))
+
+    def work(s):
+        barrier.wait()
+        return [_mixed_calls(s) for _ in range(4)]
+
+    with ThreadPoolExecutor(len(seeds)) as pool:
+        for s, repeats in zip(seeds, pool.map(work, seeds)):
+            for results in repeats:
+                for got, want in zip(results, serial[s]):
+                    assert got.tobytes() == want.tobytes(), s
