@@ -167,6 +167,8 @@ def dropout_fast(x, p, seed, offset, scaling, out, bits=None):
     cdef cnp.npy_intp n = cnp.PyArray_SIZE(xa)
     if not (0 <= seed < _U64_END and 0 <= offset and offset + n <= _U64_END) or n == 0:
         return NotImplemented
+    if type(scaling) is not str:
+        return NotImplemented
     cdef bint inverted = scaling == "inverted"
     if not inverted and scaling != "classic":
         return NotImplemented
