@@ -23,28 +23,44 @@ def _flags(scaling: str, accumulate: bool = False) -> int:
     )
 
 
-def _targets(x: np.ndarray, out, keep_out: bool = False):
-    """(result array, array the kernel writes, input the kernel reads).
+def _work(out, shape: tuple, dtype: np.dtype, keep: bool = False) -> np.ndarray:
+    """The C-contiguous, aligned, native-order array the kernel writes.
 
-    The kernel writes C-contiguous native memory; anything else goes through
-    a temporary copied into out at the end. An input that partly overlaps the
-    written memory is copied first, so x is never read after being written.
+    That is out itself when it is such an array (a subclass through a plain
+    view of its memory), else a fresh array that `_result` copies into out;
+    with keep, the fresh array starts with out's values (accumulation).
     """
-    if out is None:  # fresh memory: nothing to overlap
-        work = np.empty(x.shape, dtype=x.dtype.newbyteorder("="))
-        y = work if x.dtype.isnative else np.empty(x.shape, dtype=x.dtype)
-        return y, work, native(x)
-    y = out
-    if is_direct(y):
-        work = y
-    elif keep_out:
-        work = np.array(y, dtype=y.dtype.newbyteorder("="), order="C")
-    else:
-        work = np.empty(x.shape, dtype=x.dtype.newbyteorder("="))
+    if out is None:
+        return np.empty(shape, dtype=dtype.newbyteorder("="))
+    if is_direct(out):
+        return out if type(out) is np.ndarray else out.view(np.ndarray)
+    if keep:
+        return np.array(out, dtype=out.dtype.newbyteorder("="), order="C")
+    return np.empty(shape, dtype=dtype.newbyteorder("="))
+
+
+def _source(x: np.ndarray, work: np.ndarray) -> np.ndarray:
+    """x as the kernel reads it: C-contiguous, aligned and native.
+
+    An input that shares memory with work other than element for element
+    (exactly in place) is copied first, so no element is read after it has
+    been written: partial overlap gives the result of non-overlapping
+    arrays, as NumPy's ufuncs do. Both arrays are contiguous here, so
+    ``np.may_share_memory`` (a bounds check) is exact.
+    """
     xin = native(x)
     if xin is not work and np.may_share_memory(xin, work) and not same_memory(xin, work):
         xin = xin.copy()
-    return y, work, xin
+    return xin
+
+
+def _result(work: np.ndarray, out, dtype: np.dtype) -> np.ndarray:
+    """out, or a new array of dtype (byte order included), holding what the kernel wrote."""
+    if out is None:
+        return work if work.dtype == dtype else work.astype(dtype)
+    if work is not out and work.base is not out:
+        np.copyto(out, work)
+    return out
 
 
 def _forward(x, p, seed, offset, scaling, store, out):
@@ -56,14 +72,13 @@ def _forward(x, p, seed, offset, scaling, store, out):
     bits = np.empty((n + 7) // 8, dtype=np.uint8) if store == "bits" else None
     y = _core.dropout_fast(x, p, seed, offset, scaling, out, bits) if n else NotImplemented
     if y is NotImplemented:
-        y, work, xin = _targets(x, out)
+        work = _work(out, x.shape, x.dtype)
         if n:
             _core.dropout(
-                xin, work, bits, _core.key(seed), offset,
+                _source(x, work), work, bits, _core.key(seed), offset,
                 _core.threshold(p), training_scale(p, scaling), _flags(scaling),
             )
-        if work is not y:
-            np.copyto(y, work)
+        y = _result(work, out, x.dtype)
     if store is None:
         return y, None
     if bits is not None:
@@ -277,7 +292,8 @@ def dropout_backward(grad, mask, *, out=None, accumulate=False):
     bits = mask.bits
     if bits is not None and (bits.dtype != np.uint8 or bits.shape != ((mask.size + 7) // 8,)):
         raise ValueError("mask.bits does not match the mask's shape")
-    y, work, gin = _targets(grad, out, keep_out=accumulate)
+    work = _work(out, grad.shape, grad.dtype, keep=accumulate)
+    gin = _source(grad, work)
     flags = _flags(mask.scaling, accumulate)
     if mask.size == 0:
         pass
@@ -288,9 +304,7 @@ def dropout_backward(grad, mask, *, out=None, accumulate=False):
             gin, work, None, _core.key(mask.seed), mask.offset, mask.threshold,
             mask.scale, flags,
         )
-    if work is not y:
-        np.copyto(y, work)
-    return y
+    return _result(work, out, grad.dtype)
 
 
 for _f in (dropout, dropout_forward):

@@ -86,9 +86,22 @@ def check_flag(value, name: str) -> bool:
     return bool(value)
 
 
+def _not_masked(a, name: str) -> None:
+    if isinstance(a, np.ma.MaskedArray):
+        raise TypeError(
+            f"{name} must not be a masked array (its mask would be ignored); "
+            f"pass {name}.filled(value) or {name}.data"
+        )
+
+
 def as_float_array(x, name: str) -> np.ndarray:
-    """x as an ndarray of float16, float32 or float64 (any layout, any byte order)."""
-    if not isinstance(x, np.ndarray):
+    """x as a plain ndarray of float16, float32 or float64 (any layout, any byte order).
+
+    Array-likes go through ``np.asarray``; subclasses of ndarray are viewed
+    as plain ndarrays, except masked arrays, which are refused.
+    """
+    if type(x) is not np.ndarray:
+        _not_masked(x, name)
         try:
             x = np.asarray(x)
         except (ValueError, TypeError) as exc:
@@ -102,9 +115,15 @@ def as_float_array(x, name: str) -> np.ndarray:
 
 
 def check_out(out, shape: tuple, dtype: np.dtype, name: str = "out") -> np.ndarray:
-    """A writeable ndarray of the given shape and dtype (either byte order)."""
+    """A writeable ndarray of the given shape and dtype (either byte order).
+
+    Subclasses are accepted (the result is written through a plain view),
+    except masked arrays.
+    """
     if not isinstance(out, np.ndarray):
         raise TypeError(f"{name} must be a numpy.ndarray, got {type(out).__name__}")
+    if type(out) is not np.ndarray:
+        _not_masked(out, name)
     if out.dtype != dtype and (out.dtype.kind, out.dtype.itemsize) != (dtype.kind, dtype.itemsize):
         raise TypeError(f"{name} must have dtype {dtype}, got {out.dtype}")
     if out.shape != shape:
