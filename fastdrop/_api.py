@@ -6,7 +6,7 @@ import numpy as np
 
 from fastdrop import _checks, _core
 from fastdrop._checks import is_direct, native, same_memory
-from fastdrop._mask import Mask, training_scale
+from fastdrop._mask import Mask, read_only_view, training_scale
 
 _COMPAT = """
     Compatibility Guarantee
@@ -81,11 +81,10 @@ def _forward(x, p, seed, offset, scaling, store, out):
         y = _result(work, out, x.dtype)
     if store is None:
         return y, None
-    if bits is not None:
-        bits.flags.writeable = False
     mask = Mask.__new__(Mask)  # arguments already checked
     mask._shape, mask._size, mask._p = x.shape, n, p
-    mask._seed, mask._offset, mask._scaling, mask._bits = seed, offset, scaling, bits
+    mask._seed, mask._offset, mask._scaling = seed, offset, scaling
+    mask._bits = None if bits is None else read_only_view(bits)
     return y, mask
 
 
@@ -289,9 +288,7 @@ def dropout_backward(grad, mask, *, out=None, accumulate=False):
         _checks.check_out(out, grad.shape, grad.dtype)
     elif accumulate:
         raise ValueError("accumulate=True needs out, the array to add into")
-    bits = mask.bits
-    if bits is not None and (bits.dtype != np.uint8 or bits.shape != ((mask.size + 7) // 8,)):
-        raise ValueError("mask.bits does not match the mask's shape")
+    bits = mask._stored_bits()
     work = _work(out, grad.shape, grad.dtype, keep=accumulate)
     gin = _source(grad, work)
     flags = _flags(mask.scaling, accumulate)
