@@ -117,11 +117,16 @@ def dropout(x, p=0.5, *, seed=None, offset=0, training=True, scaling="inverted",
     Parameters
     ----------
     x : array_like of float16, float32 or float64
-        Input, any shape (0-d and empty included) and any memory layout.
+        Input, any shape (0-d and empty included), memory layout and byte
+        order. Lists of floats become float64; ndarray subclasses are read as
+        plain arrays; masked arrays are refused.
     p : float, default=0.5
         Drop probability in [0, 1]. p = 0 keeps every element, p = 1 drops all.
+        Any real number (int, Fraction, NumPy scalar, 0-d array) is rounded
+        once to binary64; bool, complex and Decimal are refused.
     seed : int or None, default=None
-        Seed in [0, 2**64). None draws a fresh seed from OS entropy.
+        Seed in [0, 2**64) (a NumPy integer or 0-d integer array too, not a
+        bool). None draws a fresh seed from OS entropy.
     offset : int, default=0
         Stream index of the first element: element k (in C order) uses stream
         element ``offset + k``, so ``offset + x.size`` must be <= 2**64.
@@ -133,22 +138,28 @@ def dropout(x, p=0.5, *, seed=None, offset=0, training=True, scaling="inverted",
         training. "classic": kept elements pass unscaled in training and
         inference multiplies by ``1 - p``.
     out : numpy.ndarray, optional
-        Where to write the result: x's shape and dtype, writeable. ``out=x``
-        works in place and gives the same bits as out of place.
+        Where to write the result: x's shape and dtype (either byte order),
+        writeable, any layout; a subclass is written in place, a masked
+        array refused. ``out=x`` works in place and gives the same bits as
+        out of place; an out that partly overlaps x gives the result of
+        separate arrays (x is copied first).
 
     Returns
     -------
     y : numpy.ndarray
-        The result, with x's shape and dtype (``out`` if given).
+        The result, with x's shape and dtype, byte order included: ``out``
+        if given, else a new plain ndarray (0-d for a 0-d x, not a scalar).
 
     Raises
     ------
     TypeError
-        If x is not of a float dtype, p or seed are not numbers, or out has
-        another dtype.
+        If x is not of a float dtype or is a masked array, p, seed, offset or
+        training have the wrong type, scaling is not a str, or out is not an
+        ndarray of x's dtype. The message names the argument.
     ValueError
-        If p is outside [0, 1] or NaN, seed or offset are out of range, or
-        out has another shape or is read-only.
+        If p is outside [0, 1] or NaN, seed or offset are out of range,
+        scaling is unknown, or out has another shape or is read-only.
+        Nothing is written when an error is raised.
 
     See Also
     --------
@@ -216,7 +227,8 @@ def dropout_forward(x, p=0.5, *, seed=None, offset=0, scaling="inverted", store=
     Raises
     ------
     TypeError, ValueError
-        As `dropout`; ValueError also for an unknown store.
+        As `dropout`; also for a store that is not a str (TypeError) or is
+        unknown (ValueError).
     {compat}
 
     Examples
@@ -245,12 +257,16 @@ def dropout_backward(grad, mask, *, out=None, accumulate=False):
     ----------
     grad : array_like of float16, float32 or float64
         Gradient of the loss with respect to the forward output; the mask's
-        shape. Its dtype may differ from the forward input's.
+        shape. Its dtype may differ from the forward input's. Layouts, byte
+        order and subclasses as for x in `dropout`.
     mask : Mask
-        From `dropout_forward`. Stored bits are read; a ``store="seed"`` mask
-        is regenerated from its (seed, offset).
+        From `dropout_forward` or `Mask`. Stored bits are read (and checked
+        again, in case they were changed in place); a ``store="seed"`` mask
+        is regenerated from its (seed, offset). Its p and scaling apply.
     out : numpy.ndarray, optional
-        Where to write the result: grad's shape and dtype, writeable.
+        Where to write the result: grad's shape and dtype, as `out` in
+        `dropout` (in place with ``out=grad``; partial overlap with grad or
+        with the mask's bits gives the result of separate arrays).
     accumulate : bool, default=False
         Add the gradient of kept elements into `out` (required) instead of
         overwriting it; elements the mask dropped keep their value in `out`.
@@ -259,15 +275,18 @@ def dropout_backward(grad, mask, *, out=None, accumulate=False):
     -------
     dx : numpy.ndarray
         Kept elements ``grad * scale`` (``grad`` under classic scaling),
-        dropped elements +0.0; or `out` updated in place with accumulate.
+        dropped elements +0.0, in grad's dtype; or `out` updated in place
+        with accumulate.
 
     Raises
     ------
     TypeError
-        If mask is not a Mask or grad or out have an unsupported dtype.
+        If mask is not a Mask, its bits are no longer a uint8 ndarray, grad
+        or out have an unsupported dtype or type, or accumulate is not a bool.
     ValueError
         If grad's shape differs from the mask's, accumulate is set without
-        out, or mask.bits do not match the mask's shape.
+        out, the mask's bits no longer match its shape, or out has another
+        shape or is read-only. Nothing is written when an error is raised.
 
     Examples
     --------
