@@ -1,6 +1,6 @@
 """Type stubs for the public fastdrop API."""
 
-from typing import Literal, TypedDict
+from typing import Literal, SupportsIndex, TypedDict
 
 import numpy as np
 import numpy.typing as npt
@@ -52,7 +52,7 @@ def dropout_backward(
 class Mask:
     def __init__(
         self,
-        shape: tuple[int, ...],
+        shape: SupportsIndex | tuple[SupportsIndex, ...],
         p: float,
         *,
         seed: int,

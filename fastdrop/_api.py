@@ -6,7 +6,7 @@ import numpy as np
 
 from fastdrop import _checks, _core
 from fastdrop._checks import is_direct, native, same_memory
-from fastdrop._mask import Mask, training_scale
+from fastdrop._mask import Mask, read_only_view, training_scale
 
 _COMPAT = """
     Compatibility Guarantee
@@ -23,28 +23,44 @@ def _flags(scaling: str, accumulate: bool = False) -> int:
     )
 
 
-def _targets(x: np.ndarray, out, keep_out: bool = False):
-    """(result array, array the kernel writes, input the kernel reads).
+def _work(out, shape: tuple, dtype: np.dtype, keep: bool = False) -> np.ndarray:
+    """The C-contiguous, aligned, native-order array the kernel writes.
 
-    The kernel writes C-contiguous native memory; anything else goes through
-    a temporary copied into out at the end. An input that partly overlaps the
-    written memory is copied first, so x is never read after being written.
+    That is out itself when it is such an array (a subclass through a plain
+    view of its memory), else a fresh array that `_result` copies into out;
+    with keep, the fresh array starts with out's values (accumulation).
     """
-    if out is None:  # fresh memory: nothing to overlap
-        work = np.empty(x.shape, dtype=x.dtype.newbyteorder("="))
-        y = work if x.dtype.isnative else np.empty(x.shape, dtype=x.dtype)
-        return y, work, native(x)
-    y = out
-    if is_direct(y):
-        work = y
-    elif keep_out:
-        work = np.array(y, dtype=y.dtype.newbyteorder("="), order="C")
-    else:
-        work = np.empty(x.shape, dtype=x.dtype.newbyteorder("="))
+    if out is None:
+        return np.empty(shape, dtype=dtype.newbyteorder("="))
+    if is_direct(out):
+        return out if type(out) is np.ndarray else out.view(np.ndarray)
+    if keep:
+        return np.array(out, dtype=out.dtype.newbyteorder("="), order="C")
+    return np.empty(shape, dtype=dtype.newbyteorder("="))
+
+
+def _source(x: np.ndarray, work: np.ndarray) -> np.ndarray:
+    """x as the kernel reads it: C-contiguous, aligned and native.
+
+    An input that shares memory with work other than element for element
+    (exactly in place) is copied first, so no element is read after it has
+    been written: partial overlap gives the result of non-overlapping
+    arrays, as NumPy's ufuncs do. Both arrays are contiguous here, so
+    ``np.may_share_memory`` (a bounds check) is exact.
+    """
     xin = native(x)
     if xin is not work and np.may_share_memory(xin, work) and not same_memory(xin, work):
         xin = xin.copy()
-    return y, work, xin
+    return xin
+
+
+def _result(work: np.ndarray, out, dtype: np.dtype) -> np.ndarray:
+    """out, or a new array of dtype (byte order included), holding what the kernel wrote."""
+    if out is None:
+        return work if work.dtype == dtype else work.astype(dtype)
+    if work is not out and work.base is not out:
+        np.copyto(out, work)
+    return out
 
 
 def _forward(x, p, seed, offset, scaling, store, out):
@@ -56,21 +72,19 @@ def _forward(x, p, seed, offset, scaling, store, out):
     bits = np.empty((n + 7) // 8, dtype=np.uint8) if store == "bits" else None
     y = _core.dropout_fast(x, p, seed, offset, scaling, out, bits) if n else NotImplemented
     if y is NotImplemented:
-        y, work, xin = _targets(x, out)
+        work = _work(out, x.shape, x.dtype)
         if n:
             _core.dropout(
-                xin, work, bits, _core.key(seed), offset,
+                _source(x, work), work, bits, _core.key(seed), offset,
                 _core.threshold(p), training_scale(p, scaling), _flags(scaling),
             )
-        if work is not y:
-            np.copyto(y, work)
+        y = _result(work, out, x.dtype)
     if store is None:
         return y, None
-    if bits is not None:
-        bits.flags.writeable = False
     mask = Mask.__new__(Mask)  # arguments already checked
     mask._shape, mask._size, mask._p = x.shape, n, p
-    mask._seed, mask._offset, mask._scaling, mask._bits = seed, offset, scaling, bits
+    mask._seed, mask._offset, mask._scaling = seed, offset, scaling
+    mask._bits = None if bits is None else read_only_view(bits)
     return y, mask
 
 
@@ -103,11 +117,16 @@ def dropout(x, p=0.5, *, seed=None, offset=0, training=True, scaling="inverted",
     Parameters
     ----------
     x : array_like of float16, float32 or float64
-        Input, any shape (0-d and empty included) and any memory layout.
+        Input, any shape (0-d and empty included), memory layout and byte
+        order. Lists of floats become float64; ndarray subclasses are read as
+        plain arrays; masked arrays are refused.
     p : float, default=0.5
         Drop probability in [0, 1]. p = 0 keeps every element, p = 1 drops all.
+        Any real number (int, Fraction, NumPy scalar, 0-d array) is rounded
+        once to binary64; bool, complex and Decimal are refused.
     seed : int or None, default=None
-        Seed in [0, 2**64). None draws a fresh seed from OS entropy.
+        Seed in [0, 2**64) (a NumPy integer or 0-d integer array too, not a
+        bool). None draws a fresh seed from OS entropy.
     offset : int, default=0
         Stream index of the first element: element k (in C order) uses stream
         element ``offset + k``, so ``offset + x.size`` must be <= 2**64.
@@ -119,22 +138,28 @@ def dropout(x, p=0.5, *, seed=None, offset=0, training=True, scaling="inverted",
         training. "classic": kept elements pass unscaled in training and
         inference multiplies by ``1 - p``.
     out : numpy.ndarray, optional
-        Where to write the result: x's shape and dtype, writeable. ``out=x``
-        works in place and gives the same bits as out of place.
+        Where to write the result: x's shape and dtype (either byte order),
+        writeable, any layout; a subclass is written in place, a masked
+        array refused. ``out=x`` works in place and gives the same bits as
+        out of place; an out that partly overlaps x gives the result of
+        separate arrays (x is copied first).
 
     Returns
     -------
     y : numpy.ndarray
-        The result, with x's shape and dtype (``out`` if given).
+        The result, with x's shape and dtype, byte order included: ``out``
+        if given, else a new plain ndarray (0-d for a 0-d x, not a scalar).
 
     Raises
     ------
     TypeError
-        If x is not of a float dtype, p or seed are not numbers, or out has
-        another dtype.
+        If x is not of a float dtype or is a masked array, p, seed, offset or
+        training have the wrong type, scaling is not a str, or out is not an
+        ndarray of x's dtype. The message names the argument.
     ValueError
-        If p is outside [0, 1] or NaN, seed or offset are out of range, or
-        out has another shape or is read-only.
+        If p is outside [0, 1] or NaN, seed or offset are out of range,
+        scaling is unknown, or out has another shape or is read-only.
+        Nothing is written when an error is raised.
 
     See Also
     --------
@@ -202,7 +227,8 @@ def dropout_forward(x, p=0.5, *, seed=None, offset=0, scaling="inverted", store=
     Raises
     ------
     TypeError, ValueError
-        As `dropout`; ValueError also for an unknown store.
+        As `dropout`; also for a store that is not a str (TypeError) or is
+        unknown (ValueError).
     {compat}
 
     Examples
@@ -231,12 +257,16 @@ def dropout_backward(grad, mask, *, out=None, accumulate=False):
     ----------
     grad : array_like of float16, float32 or float64
         Gradient of the loss with respect to the forward output; the mask's
-        shape. Its dtype may differ from the forward input's.
+        shape. Its dtype may differ from the forward input's. Layouts, byte
+        order and subclasses as for x in `dropout`.
     mask : Mask
-        From `dropout_forward`. Stored bits are read; a ``store="seed"`` mask
-        is regenerated from its (seed, offset).
+        From `dropout_forward` or `Mask`. Stored bits are read (and checked
+        again, in case they were changed in place); a ``store="seed"`` mask
+        is regenerated from its (seed, offset). Its p and scaling apply.
     out : numpy.ndarray, optional
-        Where to write the result: grad's shape and dtype, writeable.
+        Where to write the result: grad's shape and dtype, as `out` in
+        `dropout` (in place with ``out=grad``; partial overlap with grad or
+        with the mask's bits gives the result of separate arrays).
     accumulate : bool, default=False
         Add the gradient of kept elements into `out` (required) instead of
         overwriting it; elements the mask dropped keep their value in `out`.
@@ -245,15 +275,18 @@ def dropout_backward(grad, mask, *, out=None, accumulate=False):
     -------
     dx : numpy.ndarray
         Kept elements ``grad * scale`` (``grad`` under classic scaling),
-        dropped elements +0.0; or `out` updated in place with accumulate.
+        dropped elements +0.0, in grad's dtype; or `out` updated in place
+        with accumulate.
 
     Raises
     ------
     TypeError
-        If mask is not a Mask or grad or out have an unsupported dtype.
+        If mask is not a Mask, its bits are no longer a uint8 ndarray, grad
+        or out have an unsupported dtype or type, or accumulate is not a bool.
     ValueError
         If grad's shape differs from the mask's, accumulate is set without
-        out, or mask.bits do not match the mask's shape.
+        out, the mask's bits no longer match its shape, or out has another
+        shape or is read-only. Nothing is written when an error is raised.
 
     Examples
     --------
@@ -274,10 +307,9 @@ def dropout_backward(grad, mask, *, out=None, accumulate=False):
         _checks.check_out(out, grad.shape, grad.dtype)
     elif accumulate:
         raise ValueError("accumulate=True needs out, the array to add into")
-    bits = mask.bits
-    if bits is not None and (bits.dtype != np.uint8 or bits.shape != ((mask.size + 7) // 8,)):
-        raise ValueError("mask.bits does not match the mask's shape")
-    y, work, gin = _targets(grad, out, keep_out=accumulate)
+    bits = mask._stored_bits()
+    work = _work(out, grad.shape, grad.dtype, keep=accumulate)
+    gin = _source(grad, work)
     flags = _flags(mask.scaling, accumulate)
     if mask.size == 0:
         pass
@@ -288,9 +320,7 @@ def dropout_backward(grad, mask, *, out=None, accumulate=False):
             gin, work, None, _core.key(mask.seed), mask.offset, mask.threshold,
             mask.scale, flags,
         )
-    if work is not y:
-        np.copyto(y, work)
-    return y
+    return _result(work, out, grad.dtype)
 
 
 for _f in (dropout, dropout_forward):

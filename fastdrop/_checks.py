@@ -12,13 +12,27 @@ SCALINGS = ("inverted", "classic")
 STORES = ("bits", "seed")
 
 
+def scalar(value):
+    """A 0-d integer or float ndarray as its NumPy scalar; anything else unchanged."""
+    if type(value) is np.ndarray and value.ndim == 0 and value.dtype.kind in "iuf":
+        return value[()]
+    return value
+
+
 def check_p(p) -> float:
-    """Drop probability as a float in [0, 1]."""
+    """Drop probability as a float in [0, 1].
+
+    Any real number is accepted (int, float, Fraction, NumPy integer and
+    floating scalars, 0-d arrays of those) and rounded once to binary64;
+    bool, complex, Decimal, strings and None are not.
+    """
     if type(p) is float:  # the common case, without the slower ABC checks
         if 0.0 <= p <= 1.0:
             return p
-    elif isinstance(p, (bool, np.bool_)) or not isinstance(p, numbers.Real):
-        raise TypeError(f"p must be a real number in [0, 1], got {type(p).__name__}")
+    else:
+        p = scalar(p)
+        if isinstance(p, (bool, np.bool_)) or not isinstance(p, numbers.Real):
+            raise TypeError(f"p must be a real number in [0, 1], got {type(p).__name__}")
     value = float(p)
     if not 0.0 <= value <= 1.0:  # NaN fails too
         raise ValueError(f"p must be in [0, 1], got {value!r}")
@@ -29,8 +43,10 @@ def _check_uint64(value, name: str, limit: int) -> int:
     if type(value) is int:  # the common case, without the slower ABC checks
         if 0 <= value < limit:
             return value
-    elif isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    else:
+        value = scalar(value)
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+            raise TypeError(f"{name} must be an int, got {type(value).__name__}")
     value = int(value)
     if not 0 <= value < limit:
         bound = "2**64)" if limit == SEED_LIMIT else "2**64]"
@@ -56,9 +72,12 @@ def check_offset(offset, n: int) -> int:
 
 
 def check_choice(value, name: str, choices: tuple[str, ...]) -> str:
-    if not isinstance(value, str) or value not in choices:
+    """One of the strings in choices: TypeError for a non-string, ValueError for another string."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, one of {choices}, got {type(value).__name__}")
+    if value not in choices:
         raise ValueError(f"{name} must be one of {choices}, got {value!r}")
-    return value
+    return str(value)
 
 
 def check_flag(value, name: str) -> bool:
@@ -67,9 +86,22 @@ def check_flag(value, name: str) -> bool:
     return bool(value)
 
 
+def _not_masked(a, name: str) -> None:
+    if isinstance(a, np.ma.MaskedArray):
+        raise TypeError(
+            f"{name} must not be a masked array (its mask would be ignored); "
+            f"pass {name}.filled(value) or {name}.data"
+        )
+
+
 def as_float_array(x, name: str) -> np.ndarray:
-    """x as an ndarray of float16, float32 or float64 (any layout, any byte order)."""
-    if not isinstance(x, np.ndarray):
+    """x as a plain ndarray of float16, float32 or float64 (any layout, any byte order).
+
+    Array-likes go through ``np.asarray``; subclasses of ndarray are viewed
+    as plain ndarrays, except masked arrays, which are refused.
+    """
+    if type(x) is not np.ndarray:
+        _not_masked(x, name)
         try:
             x = np.asarray(x)
         except (ValueError, TypeError) as exc:
@@ -83,9 +115,15 @@ def as_float_array(x, name: str) -> np.ndarray:
 
 
 def check_out(out, shape: tuple, dtype: np.dtype, name: str = "out") -> np.ndarray:
-    """A writeable ndarray of the given shape and dtype (either byte order)."""
+    """A writeable ndarray of the given shape and dtype (either byte order).
+
+    Subclasses are accepted (the result is written through a plain view),
+    except masked arrays.
+    """
     if not isinstance(out, np.ndarray):
         raise TypeError(f"{name} must be a numpy.ndarray, got {type(out).__name__}")
+    if type(out) is not np.ndarray:
+        _not_masked(out, name)
     if out.dtype != dtype and (out.dtype.kind, out.dtype.itemsize) != (dtype.kind, dtype.itemsize):
         raise TypeError(f"{name} must have dtype {dtype}, got {out.dtype}")
     if out.shape != shape:
@@ -128,4 +166,5 @@ __all__ = [
     "is_direct",
     "native",
     "same_memory",
+    "scalar",
 ]

@@ -167,6 +167,8 @@ def dropout_fast(x, p, seed, offset, scaling, out, bits=None):
     cdef cnp.npy_intp n = cnp.PyArray_SIZE(xa)
     if not (0 <= seed < _U64_END and 0 <= offset and offset + n <= _U64_END) or n == 0:
         return NotImplemented
+    if type(scaling) is not str:
+        return NotImplemented
     cdef bint inverted = scaling == "inverted"
     if not inverted and scaling != "classic":
         return NotImplemented
@@ -212,13 +214,19 @@ def dropout(x, y, bits, uint64_t key, uint64_t index, uint64_t threshold,
 def apply_bits(bits, x, y, double scale, unsigned flags):
     """apply_bits(bits, x, y, scale, flags)
 
-    y = dropout of x with the keep bits read from the packed mask bits."""
+    y = dropout of x with the keep bits read from the packed mask bits.
+    Bits that share memory with y (a Mask made from a user's buffer) are
+    copied first, so none is read after y has been written over it."""
     cdef int typenum = _pair(x, y)
     cdef size_t n = cnp.PyArray_SIZE(<cnp.ndarray>x)
     if not _plain(bits, _FAST_FLAGS) or cnp.PyArray_TYPE(<cnp.ndarray>bits) != cnp.NPY_UINT8:
         raise TypeError("bits must be a C-contiguous uint8 array")
     if <size_t>cnp.PyArray_SIZE(<cnp.ndarray>bits) != (n + 7) // 8:
         raise ValueError(f"bits must hold {(n + 7) // 8} bytes, not {bits.size}")
+    cdef uintptr_t bs = <uintptr_t>cnp.PyArray_DATA(<cnp.ndarray>bits)
+    cdef uintptr_t ys = <uintptr_t>cnp.PyArray_DATA(<cnp.ndarray>y)
+    if bs < ys + <uintptr_t>cnp.PyArray_NBYTES(<cnp.ndarray>y) and ys < bs + (n + 7) // 8:
+        bits = bits.copy()
     cdef const uint8_t *bp = <const uint8_t *>cnp.PyArray_DATA(<cnp.ndarray>bits)
     cdef void *xp = cnp.PyArray_DATA(<cnp.ndarray>x)
     cdef void *yp = cnp.PyArray_DATA(<cnp.ndarray>y)

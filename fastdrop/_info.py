@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numbers
 
-from fastdrop import _core
+from fastdrop import _checks, _core
 
 
 def simd_info() -> dict:
@@ -42,8 +42,15 @@ def set_num_threads(n) -> None:
     Parameters
     ----------
     n : int or None
-        A positive thread count, or None for OpenMP's default at each call
-        (``OMP_NUM_THREADS``, or a limit set with threadpoolctl).
+        A thread count in [1, 65536], or None for OpenMP's default at each
+        call (``OMP_NUM_THREADS``, or a limit set with threadpoolctl).
+
+    Raises
+    ------
+    TypeError
+        If n is not an int (bool and float included) or None.
+    ValueError
+        If n is outside [1, 65536].
 
     Notes
     -----
@@ -63,10 +70,11 @@ def set_num_threads(n) -> None:
     if n is None:
         _core.set_num_threads(0)
         return
+    n = _checks.scalar(n)
     if isinstance(n, bool) or not isinstance(n, numbers.Integral):
         raise TypeError(f"n must be a positive int or None, got {type(n).__name__}")
     if not 1 <= n <= 1 << 16:
-        raise ValueError(f"n must be a positive int or None, got {n}")
+        raise ValueError(f"n must be a positive int (at most 65536) or None, got {n}")
     _core.set_num_threads(int(n))
 
 

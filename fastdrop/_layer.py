@@ -28,7 +28,8 @@ class Dropout:
     Attributes
     ----------
     training : bool
-        True after construction and `train()`, False after `eval()`.
+        True after construction and `train()`, False after `eval()`. Like `p`,
+        `scaling` and `store`, it may be assigned directly; each call checks it.
     generator : Generator
         The stream the masks come from; each training forward advances it.
     mask : Mask or None
@@ -66,7 +67,7 @@ class Dropout:
 
     def forward(self, x, *, out=None):
         """Dropout of x: a fresh mask in training mode, the inference rule otherwise."""
-        if not self.training:
+        if not _checks.check_flag(self.training, "training"):
             return self.generator.dropout(x, self.p, training=False, scaling=self.scaling, out=out)
         y, self.mask = self.generator.dropout_forward(
             x, self.p, scaling=self.scaling, store=self.store, out=out
@@ -87,7 +88,7 @@ class Dropout:
         RuntimeError
             In training mode, if no forward pass has run yet.
         """
-        if not self.training:
+        if not _checks.check_flag(self.training, "training"):
             if _checks.check_flag(accumulate, "accumulate"):
                 raise ValueError("accumulate is only supported in training mode")
             return self.generator.dropout(grad, self.p, training=False, scaling=self.scaling, out=out)

@@ -9,14 +9,28 @@ import numpy as np
 from fastdrop import _checks, _core
 
 
+_MAX_SIZE = int(np.iinfo(np.intp).max)
+
+
 def _check_shape(shape) -> tuple[int, ...]:
+    """A tuple of non-negative ints (an int n means (n,), as in NumPy)."""
     try:
-        dims = tuple(operator.index(d) for d in shape)
+        dims = (operator.index(shape),)
     except TypeError:
-        raise TypeError(f"shape must be a tuple of ints, got {shape!r}") from None
+        try:
+            dims = tuple(operator.index(d) for d in shape)
+        except TypeError:
+            raise TypeError(f"shape must be a tuple of ints, got {shape!r}") from None
     if any(d < 0 for d in dims):
         raise ValueError(f"shape must not have negative dimensions, got {dims}")
     return dims
+
+
+def read_only_view(bits: np.ndarray) -> np.ndarray:
+    """A read-only view of bits: no accidental writes, and it cannot be resized."""
+    view = bits.view()
+    view.flags.writeable = False
+    return view
 
 
 def training_scale(p: float, scaling: str) -> float:
@@ -39,12 +53,12 @@ class Mask:
 
     Parameters
     ----------
-    shape : tuple of int
-        Shape of the noise array (the forward input).
+    shape : tuple of int or int
+        Shape of the noise array (the forward input); an int n means (n,).
     p : float
-        Drop probability in [0, 1].
+        Drop probability in [0, 1]; any real number, as in `dropout`.
     seed : int
-        Seed in [0, 2**64) of the stream the mask was drawn from.
+        Seed in [0, 2**64) of the stream the mask was drawn from (not None).
     offset : int, default=0
         Element index of the mask's first element in that stream.
     scaling : {"inverted", "classic"}, default="inverted"
@@ -53,12 +67,19 @@ class Mask:
         Packed keep bits, ``ceil(size / 8)`` bytes in little bit order, as
         ``np.packbits(keep, bitorder="little")`` gives them. None means the mask
         is regenerated from (seed, offset) when needed. The Mask keeps a
-        read-only view; the bits are not checked against the seed.
+        read-only view of them (of a contiguous copy if they are strided), so
+        changes to the array passed in show through; the bits are not
+        checked against the seed.
 
     Attributes
     ----------
-    shape, p, seed, offset, scaling, bits
-        As given.
+    shape, p, seed, offset, scaling
+        As given (shape as a tuple, p as a float, seed and offset as ints).
+    bits : numpy.ndarray of uint8 or None
+        The packed keep bits: a read-only view, which cannot be resized.
+        `dropout_backward` checks them again at every use, so bits changed in
+        place (a new shape, dtype or strides) raise an error naming the mask
+        rather than being read out of bounds.
     scale : float
         Multiplier of kept elements in training: ``1 / (1 - p)`` for inverted
         scaling (0.0 when p == 1, where nothing is kept), 1.0 for classic.
@@ -66,6 +87,21 @@ class Mask:
         Whether the bits are held or regenerated.
     nbytes : int
         Bytes of mask memory held (0 with ``store="seed"``).
+
+    Raises
+    ------
+    TypeError
+        If shape is not a tuple of ints, p, seed or offset are not numbers,
+        scaling is not a str, or bits is not a uint8 ndarray.
+    ValueError
+        If shape has negative dimensions or too many elements, p, seed or
+        offset are out of range, scaling is unknown, or bits has the wrong
+        length.
+
+    Notes
+    -----
+    A pickled Mask is rebuilt through this constructor, so loading one is
+    checked like a call.
 
     Examples
     --------
@@ -82,6 +118,10 @@ class Mask:
     def __init__(self, shape, p, *, seed, offset=0, scaling="inverted", bits=None):
         self._shape = _check_shape(shape)
         self._size = int(np.prod(self._shape, dtype=object))
+        if self._size > _MAX_SIZE:
+            raise ValueError(
+                f"shape must have at most {_MAX_SIZE} elements, got {self._shape}"
+            )
         self._p = _checks.check_p(p)
         if seed is None:
             raise TypeError("seed must be an int, got NoneType")
@@ -99,9 +139,32 @@ class Mask:
                 f"bits must be a 1-D array of {need} bytes for shape {self._shape}, "
                 f"got shape {bits.shape}"
             )
-        view = np.ascontiguousarray(bits).view()
-        view.flags.writeable = False
-        return view
+        return read_only_view(np.ascontiguousarray(bits))
+
+    def _stored_bits(self) -> np.ndarray | None:
+        """The stored bits, checked again: they may have been changed in place since."""
+        bits = self._bits
+        if bits is None:
+            return None
+        if type(bits) is not np.ndarray or bits.dtype != np.uint8:
+            raise TypeError(
+                f"mask.bits must be a numpy.ndarray of uint8, got "
+                f"{type(bits).__name__} of {getattr(bits, 'dtype', None)}"
+            )
+        need = (self._size + 7) // 8
+        if bits.shape != (need,) or not bits.flags.c_contiguous:
+            raise ValueError(
+                f"mask.bits must be {need} contiguous bytes for the mask's shape "
+                f"{self._shape}, got shape {bits.shape} with strides {bits.strides}"
+            )
+        return bits
+
+    def __reduce__(self):
+        bits = None if self._bits is None else np.array(self._stored_bits())
+        return (
+            _restore,
+            (self._shape, self._p, self._seed, self._offset, self._scaling, bits),
+        )
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -152,7 +215,7 @@ class Mask:
     def packed_bits(self) -> np.ndarray:
         """The packed keep bits, regenerated from (seed, offset) when not stored."""
         if self._bits is not None:
-            return self._bits
+            return self._stored_bits()
         bits = np.empty((self._size + 7) // 8, dtype=np.uint8)
         if self._size:
             _core.mask_bits(
@@ -170,3 +233,8 @@ class Mask:
             f"Mask(shape={self._shape}, p={self._p!r}, seed={self._seed}, "
             f"offset={self._offset}, scaling={self._scaling!r}, store={self.store!r})"
         )
+
+
+def _restore(shape, p, seed, offset, scaling, bits) -> Mask:
+    """Unpickle a Mask through its constructor, so a pickle is checked like any call."""
+    return Mask(shape, p, seed=seed, offset=offset, scaling=scaling, bits=bits)

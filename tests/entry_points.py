@@ -1,0 +1,249 @@
+"""Every public entry point, one line each, for the bad-input matrix.
+
+An `Entry` says which arguments an entry point takes, how to call it with a
+dict of arguments (`call`), and what it must return for that dict, worked out
+with the pure-NumPy reference (`expected`). `tests/test_bad_input.py` crosses
+each entry with the bad and the unusual-but-valid values of every argument it
+takes, so a new public function or method needs one line in `ENTRY_POINTS`
+(plus a helper when it needs setup first, as the Generator and the layer do).
+
+Argument names are those of the public signatures; three more describe how
+the arguments are made: ``noise`` is the shape of the forward pass behind a
+backward call (grad's shape unless given), and ``mask_bits`` a function that
+changes that forward's Mask in place (its stored bits) before it is used.
+"""
+
+from __future__ import annotations
+
+import pickle
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+import fastdrop
+from fastdrop import _core, _reference
+
+SHAPE = (10,)
+SENTINEL = -1234.5  # what out holds before a call; exact in float16, 32 and 64
+
+
+@dataclass(frozen=True)
+class Make:
+    """An argument made from the other, already resolved, arguments: fn(args)."""
+
+    fn: Callable[[dict], Any]
+
+
+@dataclass(frozen=True)
+class Attrs:
+    """An expected object, given by its attributes (methods are called)."""
+
+    values: dict
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    takes: frozenset
+    source: str | None  # the array argument out must match ("x" or "grad")
+    call: Callable[[dict], Any]
+    expected: Callable[[dict], Any]
+
+
+def noise_shape(a: dict) -> tuple:
+    """Shape of the forward pass behind a backward call: grad's shape when it has one."""
+    try:
+        return np.shape(a["grad"])
+    except (ValueError, TypeError):
+        return SHAPE
+
+
+def sentinel_out(a: dict) -> np.ndarray:
+    """An out for the entry's input filled with SENTINEL (float32 of SHAPE for a bad input)."""
+    try:
+        src = np.asarray(a[a["_in"]])
+        shape, dtype = src.shape, src.dtype
+    except (ValueError, TypeError):
+        shape, dtype = SHAPE, np.dtype(np.float32)
+    if dtype.kind != "f" or dtype.itemsize not in (2, 4, 8):
+        shape, dtype = SHAPE, np.dtype(np.float32)
+    return np.full(shape, SENTINEL, dtype=dtype)
+
+
+def auto_mask(a: dict) -> fastdrop.Mask:
+    """The Mask of a forward pass over ``noise`` with the arguments' p, seed, offset and so on."""
+    x = np.ones(a["noise"], np.float32)
+    return fastdrop.dropout_forward(
+        x, a["p"], seed=a["seed"], offset=a["offset"], scaling=a["scaling"], store=a["store"]
+    )[1]
+
+
+def base_args() -> dict:
+    """Valid arguments for every entry point, with fresh arrays."""
+    return dict(
+        x=np.linspace(-2.0, 2.0, SHAPE[0], dtype=np.float32),
+        grad=np.linspace(0.5, 3.0, SHAPE[0], dtype=np.float32),
+        p=0.5, seed=1234, offset=7, training=True, scaling="inverted", store="bits",
+        out=None, accumulate=False, noise=Make(noise_shape), mask=Make(auto_mask),
+        mask_bits=None, shape=SHAPE, bits=None, n=1, mode=True,
+    )
+
+
+# ---- helpers for entry points that need setup ------------------------------------------
+
+def _pick(a: dict, names: str) -> dict:
+    return {k: a[k] for k in names.split()}
+
+
+def _generator(a: dict) -> fastdrop.Generator:
+    return fastdrop.Generator(a["seed"], offset=a["offset"])
+
+
+def _layer(a: dict) -> fastdrop.Dropout:
+    return fastdrop.Dropout(a["p"], **_pick(a, "seed scaling store"))
+
+
+def _layer_with_attributes(a: dict):
+    layer = fastdrop.Dropout(seed=a["seed"])
+    layer.p, layer.scaling, layer.store, layer.training = (
+        a["p"], a["scaling"], a["store"], a["training"])
+    return layer(a["x"])
+
+
+def _layer_backward(a: dict):
+    layer = _layer(a)
+    layer(np.ones(a["noise"], np.float32))
+    if a["mask_bits"] is not None:
+        a["mask_bits"](layer.mask)
+    layer.training = a["training"]
+    return layer.backward(a["grad"], **_pick(a, "out accumulate"))
+
+
+def _threads(a: dict) -> int:
+    try:
+        fastdrop.set_num_threads(a["n"])
+        return fastdrop.get_num_threads()
+    finally:
+        fastdrop.set_num_threads(None)
+
+
+# ---- the reference results ------------------------------------------------------------
+
+def _as_result(a: dict, values: np.ndarray) -> np.ndarray:
+    """values in the dtype the result must have: out's, else the input's (byte order included)."""
+    dtype = a["out"].dtype if a["out"] is not None else np.asarray(a[a["_in"]]).dtype
+    return np.asarray(values).astype(dtype)
+
+
+def keep(a: dict, n: int, offset=None) -> np.ndarray:
+    off = int(a["offset"]) if offset is None else offset
+    return _reference.keep_mask(int(a["seed"]), off, float(a["p"]), n)
+
+
+def ref_forward(a: dict, offset=None, training=None) -> np.ndarray:
+    x = np.asarray(a["x"])
+    training = bool(a["training"]) if training is None else training
+    off = int(a["offset"]) if offset is None else offset
+    y = _reference.dropout(x, float(a["p"]), seed=int(a["seed"]), offset=off,
+                           training=training, scaling=str(a["scaling"]))
+    return _as_result(a, y)
+
+
+def ref_mask(a: dict, shape, offset=None, bits_given=None) -> Attrs:
+    shape = (int(shape),) if np.ndim(shape) == 0 else tuple(int(d) for d in shape)
+    n = int(np.prod(shape, dtype=np.int64))
+    store = str(a["store"]) if bits_given is None else ("bits" if bits_given else "seed")
+    return Attrs(dict(
+        shape=shape, size=n, p=float(a["p"]), seed=int(a["seed"]),
+        offset=int(a["offset"]) if offset is None else offset, scaling=str(a["scaling"]),
+        store=store, to_bool=keep(a, n, offset).reshape(shape),
+    ))
+
+
+def ref_backward(a: dict, mask) -> np.ndarray:
+    """grad through the mask (its attributes, bits from the reference), accumulated into out."""
+    grad = np.asarray(a["grad"])
+    if not a["training"]:
+        scaling, p = mask.scaling, mask.p
+        return _as_result(a, _reference.dropout(grad, p, seed=0, training=False, scaling=scaling))
+    bits = _reference.keep_mask(mask.seed, mask.offset, mask.p, mask.size)
+    start = np.array(a["out"]) if a["accumulate"] else None
+    return _as_result(a, _reference.dropout_backward(grad, bits, mask.p, mask.scaling, out=start))
+
+
+class _Layer:
+    """What the layer's forward pass used: its mask's p, seed, offset and scaling."""
+
+    def __init__(self, a: dict):
+        self.p, self.seed, self.offset = float(a["p"]), int(a["seed"]), 0
+        self.scaling, self.size = str(a["scaling"]), int(np.prod(a["noise"], dtype=np.int64))
+
+
+def _ref_threads(a: dict) -> int:
+    return int(a["n"]) if _core.openmp() else fastdrop.get_num_threads()
+
+
+# ---- the registry: one line per public entry point ------------------------------------
+
+def _entry(name, takes, source, call, expected):
+    return Entry(name, frozenset(takes.split()), source, call, expected)
+
+
+ENTRY_POINTS = [
+    _entry("dropout", "x p seed offset training scaling out", "x",
+           lambda a: fastdrop.dropout(**_pick(a, "x p seed offset training scaling out")),
+           ref_forward),
+    _entry("dropout_forward", "x p seed offset scaling store out", "x",
+           lambda a: fastdrop.dropout_forward(**_pick(a, "x p seed offset scaling store out")),
+           lambda a: (ref_forward(a, training=True), ref_mask(a, np.shape(a["x"])))),
+    _entry("dropout_backward", "grad mask mask_bits out accumulate", "grad",
+           lambda a: fastdrop.dropout_backward(**_pick(a, "grad mask out accumulate")),
+           lambda a: ref_backward(a, a["mask"])),
+    _entry("Generator", "seed offset", None, _generator,
+           lambda a: Attrs(dict(seed=int(a["seed"]), offset=int(a["offset"])))),
+    _entry("Generator.dropout", "x p seed offset training scaling out", "x",
+           lambda a: _generator(a).dropout(**_pick(a, "x p training scaling out")), ref_forward),
+    _entry("Generator.dropout_forward", "x p seed offset scaling store out", "x",
+           lambda a: _generator(a).dropout_forward(**_pick(a, "x p scaling store out")),
+           lambda a: (ref_forward(a, training=True), ref_mask(a, np.shape(a["x"])))),
+    _entry("Dropout", "p seed scaling store", None, _layer,
+           lambda a: Attrs(dict(p=float(a["p"]), scaling=str(a["scaling"]), store=str(a["store"]),
+                                training=True, mask=None,
+                                generator=Attrs(dict(seed=int(a["seed"]), offset=0))))),
+    _entry("Dropout.train", "mode", None, lambda a: fastdrop.Dropout(seed=1).train(a["mode"]),
+           lambda a: Attrs(dict(training=bool(a["mode"])))),
+    _entry("Dropout.forward", "x p seed scaling store out", "x",
+           lambda a: _layer(a).forward(a["x"], out=a["out"]),
+           lambda a: ref_forward(a, offset=0, training=True)),
+    _entry("Dropout attributes", "x p seed scaling store training", "x",
+           _layer_with_attributes, lambda a: ref_forward(a, offset=0)),
+    _entry("Dropout.backward", "grad noise mask_bits p seed scaling store training out accumulate",
+           "grad", _layer_backward, lambda a: ref_backward(a, _Layer(a))),
+    _entry("Mask", "shape p seed offset scaling bits", None,
+           lambda a: fastdrop.Mask(**_pick(a, "shape p seed offset scaling bits")),
+           lambda a: ref_mask(a, a["shape"], bits_given=a["bits"] is not None)),
+    _entry("Mask.to_bool", "mask mask_bits", None, lambda a: a["mask"].to_bool(),
+           lambda a: keep(a, SHAPE[0]).reshape(SHAPE)),
+    _entry("Mask.packed_bits", "mask mask_bits", None, lambda a: a["mask"].packed_bits(),
+           lambda a: _reference.packed_bits(keep(a, SHAPE[0]))),
+    _entry("pickle(Mask)", "mask mask_bits", None, lambda a: pickle.loads(pickle.dumps(a["mask"])),
+           lambda a: ref_mask(a, SHAPE)),
+    _entry("set_num_threads", "n", None, _threads, _ref_threads),
+]
+
+ORDER = ["x", "grad", "p", "seed", "offset", "training", "scaling", "store", "accumulate",
+         "shape", "bits", "n", "mode", "noise", "out", "mask", "mask_bits"]
+
+
+def resolve(entry: Entry, overrides: dict) -> dict:
+    """Base arguments with overrides, the entry's Make values made in ORDER, mask_bits applied."""
+    a = base_args()
+    a.update(overrides)
+    a["_in"] = entry.source
+    for key in ORDER:
+        if isinstance(a[key], Make) and (key in entry.takes or key == "noise"):
+            a[key] = a[key].fn(a)
+    if a["mask_bits"] is not None and isinstance(a["mask"], fastdrop.Mask):
+        a["mask_bits"](a["mask"])  # Dropout.backward changes its layer's mask instead
+    return a
