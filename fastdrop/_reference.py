@@ -100,8 +100,9 @@ def packed_bits(keep: np.ndarray) -> np.ndarray:
 
 
 def compute_dtype(dtype: np.dtype) -> np.dtype:
-    """float16 is computed in float32; the other dtypes in themselves."""
-    return np.dtype(np.float32) if np.dtype(dtype) == np.float16 else np.dtype(dtype)
+    """float16 (either byte order) is computed in float32; the others in themselves, native."""
+    dtype = np.dtype(dtype).newbyteorder("=")
+    return np.dtype(np.float32) if dtype == np.float16 else dtype
 
 
 def scale(p: float, scaling: str = "inverted") -> float:

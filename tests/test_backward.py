@@ -87,3 +87,18 @@ def test_mask_bits_are_numpy_packbits(isa):
     unpacked = np.unpackbits(mask.bits, bitorder="little", count=n).astype(bool)
     np.testing.assert_array_equal(unpacked, y != 0)
     assert np.unpackbits(mask.bits, bitorder="little")[n:].sum() == 0  # zero padding
+
+
+def test_byte_swapped_float16_is_computed_in_float32(isa):
+    """5 * (1 / 0.375) rounds to 13.336 from float32, to 13.328 had it been computed in float16."""
+    for order in "<>":
+        grad = np.full(3000, 5.0, order + "f2")
+        _, mask = fastdrop.dropout_forward(grad, 0.625, seed=1, store="seed")
+        kept = mask.to_bool()
+        for y in (fastdrop.dropout(grad, 0.625, seed=1), fastdrop.dropout_backward(grad, mask),
+                  _reference.dropout(grad, 0.625, seed=1)):
+            assert set(y[kept].astype(np.float16).view(np.uint16).tolist()) == {19115}
+        acc = np.zeros(3000, np.float16)
+        fastdrop.dropout_backward(grad, mask, out=acc, accumulate=True)
+        expected = _reference.dropout_backward(grad, kept, 0.625, out=np.zeros(3000, np.float16))
+        assert_same_bits(acc, expected.astype(np.float16))
