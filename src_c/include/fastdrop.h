@@ -8,8 +8,9 @@
  *   - returns FD_OK (0) or a negative FD_E* code; never prints, never aborts;
  *   - on error nothing has been written;
  *   - n == 0 is valid and writes nothing (pointers may then be NULL);
- *   - no alignment is required; x and y may be the same pointer (in place),
- *     other overlaps are undefined;
+ *   - arrays need only their element type's alignment (what NumPy's
+ *     ALIGNED flag ensures), no vector alignment; x and y may be the same
+ *     pointer (in place), other overlaps are undefined;
  *   - float16 data is passed as uint16_t (IEEE binary16 bits) and computed in
  *     float32, rounded once to nearest-even on store;
  *   - large calls are split over OpenMP threads (see fd_set_num_threads);
