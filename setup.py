@@ -25,7 +25,25 @@ class BuildExt(build_ext):
     `python -m fastdrop` or `pytest` run there import ./fastdrop rather than
     the installed copy; with the extension beside its sources both see the
     same, freshly built module.
+
+    Sanitizers: FASTDROP_SANITIZE=address,undefined (any -fsanitize= list)
+    builds with those checks, -O1 and frame pointers (see .ci/sanitize). Such
+    an extension only loads with the sanitizer runtime preloaded, so it is
+    never copied into the tree, and a change of FASTDROP_SANITIZE between
+    two builds in one tree rebuilds everything.
     """
+
+    def _sanitize(self) -> str:
+        return os.environ.get("FASTDROP_SANITIZE", "").strip()
+
+    def _flavour_changed(self) -> bool:
+        """Records FASTDROP_SANITIZE in build_temp; True if the last build differed."""
+        stamp = os.path.join(self.build_temp, "fastdrop-sanitize.txt")
+        old = open(stamp).read() if os.path.exists(stamp) else ""
+        os.makedirs(self.build_temp, exist_ok=True)
+        with open(stamp, "w") as f:
+            f.write(self._sanitize())
+        return old != self._sanitize()
 
     def _has_openmp(self) -> bool:
         if os.environ.get("FASTDROP_NO_OPENMP") == "1":
@@ -50,11 +68,21 @@ class BuildExt(build_ext):
                 ext.extra_link_args.append("-fopenmp")
         else:
             warnings.warn("building fastdrop without OpenMP: every call runs on one thread")
+        san = self._sanitize()
+        if san:
+            # -fno-wrapv undoes Python's -fwrapv so that signed overflow is reported.
+            flags = [f"-fsanitize={san}", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer",
+                     "-g", "-O1", "-fno-wrapv"]
+            for ext in self.extensions:
+                ext.extra_compile_args.extend(flags)
+                ext.extra_link_args.extend(flags)
+        if self._flavour_changed():
+            self.force = True
         super().build_extensions()
 
     def run(self):
         super().run()
-        if not self.inplace:
+        if not self.inplace and not self._sanitize():
             self.copy_extensions_to_source()
 
 

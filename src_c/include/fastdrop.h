@@ -8,8 +8,9 @@
  *   - returns FD_OK (0) or a negative FD_E* code; never prints, never aborts;
  *   - on error nothing has been written;
  *   - n == 0 is valid and writes nothing (pointers may then be NULL);
- *   - no alignment is required; x and y may be the same pointer (in place),
- *     other overlaps are undefined;
+ *   - arrays need only their element type's alignment (what NumPy's
+ *     ALIGNED flag ensures), no vector alignment; x and y may be the same
+ *     pointer (in place), other overlaps are undefined;
  *   - float16 data is passed as uint16_t (IEEE binary16 bits) and computed in
  *     float32, rounded once to nearest-even on store;
  *   - large calls are split over OpenMP threads (see fd_set_num_threads);
@@ -67,7 +68,9 @@ int fd_mask_bits(const fd_stream *s, uint8_t *bits, size_t n);
 /** Dropout with a generated mask: for kept i, y[i] = x[i] * scale (FD_SCALE)
  *  or x[i]; dropped y[i] = +0.0. With FD_ACCUMULATE the result of kept
  *  elements is added into y and dropped y[i] stay. bits (optional, may be
- *  NULL) receives the packed mask as fd_mask_bits writes it. */
+ *  NULL) receives the packed mask as fd_mask_bits writes it. Where two NaNs
+ *  meet, which one results may differ between kernels: a NaN x[i] times a
+ *  NaN scale, and (SPEC.md) a NaN result accumulated into a NaN y[i]. */
 int fd_dropout_f16(const fd_stream *s, const uint16_t *x, uint16_t *y,
                    uint8_t *bits, size_t n, float scale, unsigned flags);
 int fd_dropout_f32(const fd_stream *s, const float *x, float *y,

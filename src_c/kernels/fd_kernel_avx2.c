@@ -111,6 +111,12 @@ FD_INLINE void store8_f16(uint16_t *y, __m128i v, unsigned flags)
 
 /* ===   Eight elements under a mask of eight 32-bit lanes, per dtype   === */
 
+/* Hides an accumulated sum from the optimizer. Without it clang turns
+ * blendv(old, old + v, m) into old + blendv(-0.0, v, m), which changes a
+ * dropped element of y that holds a signalling NaN (into a quiet one);
+ * dropped elements must keep their bits (SPEC.md section 6). */
+#define FD_OPAQUE(v) __asm__("" : "+x"(v))
+
 FD_INLINE void apply8_f32(const float *x, float *y, __m256i m, __m256 sv, unsigned flags)
 {
     const __m256 mf = _mm256_castsi256_ps(m);
@@ -119,7 +125,9 @@ FD_INLINE void apply8_f32(const float *x, float *y, __m256i m, __m256 sv, unsign
         v = _mm256_mul_ps(v, sv);
     if (flags & FD_ACCUMULATE) {
         const __m256 old = _mm256_loadu_ps(y);
-        _mm256_storeu_ps(y, _mm256_blendv_ps(old, _mm256_add_ps(old, v), mf));
+        __m256 sum = _mm256_add_ps(old, v);
+        FD_OPAQUE(sum);
+        _mm256_storeu_ps(y, _mm256_blendv_ps(old, sum, mf));
     } else {
         store8_f32(y, _mm256_and_ps(v, mf), flags);
     }
@@ -133,7 +141,9 @@ FD_INLINE void apply4_f64(const double *x, double *y, __m256i m, __m256d sv, uns
         v = _mm256_mul_pd(v, sv);
     if (flags & FD_ACCUMULATE) {
         const __m256d old = _mm256_loadu_pd(y);
-        _mm256_storeu_pd(y, _mm256_blendv_pd(old, _mm256_add_pd(old, v), mf));
+        __m256d sum = _mm256_add_pd(old, v);
+        FD_OPAQUE(sum);
+        _mm256_storeu_pd(y, _mm256_blendv_pd(old, sum, mf));
     } else {
         store4_f64(y, _mm256_and_pd(v, mf), flags);
     }

@@ -1,0 +1,523 @@
+/*
+ * fd_fuzz.c -- a libFuzzer target for the public C entry points.
+ *
+ * Each input picks one function (fd_dropout_*, fd_apply_bits_*, fd_mask_bits
+ * or fd_uniforms; fd_threshold and fd_key run on every input), a size n
+ * below 4500 (for 1 input in 64, 2**17 more, so that calls split over two
+ * threads), an offset (near block boundaries and near 2**64 too), p and a
+ * threshold (0, 1, 2**32, NaN, out of range), flags (invalid ones too), a
+ * scale, a start shift of 0-7 elements, now and then a NULL pointer, and
+ * in-place or not. x, the old y and the input mask bits are the input's
+ * remaining bytes, repeated, so every bit pattern occurs. Each buffer is a
+ * heap block of exactly its size, so AddressSanitizer sees any access past
+ * its end; the bytes before the start are a canary.
+ *
+ * Checks, with __builtin_trap() on any failure (it is a test harness):
+ *   - fastdrop.h's error contract: invalid arguments give one of the codes
+ *     they call for and nothing is written; valid ones give FD_OK, x and the
+ *     canaries stay, dropped elements are +0.0 (the old y when
+ *     accumulating), kept ones with flags 0 are x, written mask bits are
+ *     fd_mask_bits' and keep bit i of fd_mask_bits is (u[i] < threshold);
+ *   - every kernel this CPU runs (fd_set_isa), and a split over two
+ *     threads, gives the scalar kernel's bits exactly, except where two
+ *     NaNs meet (fastdrop.h): a NaN accumulated into a NaN (SPEC.md) and a
+ *     NaN x times a NaN scale; there both results need only be NaN.
+ *
+ * Build and run from the repository root with clang's libFuzzer (.ci/fuzz
+ * does this; Debian: clang, libclang-rt-14-dev, libomp-14-dev):
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+ *      -fopenmp -ffp-contract=off -DFD_STREAM_BYTES=8192 -Isrc_c/include -Isrc_c \
+ *      -o fd_fuzz src_c/tools/fd_fuzz.c src_c/fd_*.c src_c/kernels/fd_*.c -lm
+ *   mkdir -p corpus && ./fd_fuzz -max_total_time=60 -len_control=0 -max_len=512 \
+ *      corpus src_c/tools/fuzz_corpus
+ * FD_STREAM_BYTES=8192 sends outputs of 8 KiB and more down the
+ * non-temporal store path (normally 32 MiB, too large to fuzz). Without
+ * -fopenmp every call runs serially and the two-thread runs add nothing.
+ * The seeds in src_c/tools/fuzz_corpus replay past findings; ./fd_fuzz
+ * <file> replays one input.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "fastdrop.h"
+#include "fd_half.h"
+
+enum { DROP16, DROP32, DROP64, APPLY16, APPLY32, APPLY64, MASK, UNIFORMS, NOPS };
+static const size_t esize[NOPS] = {2, 4, 8, 2, 4, 8, 1, 4};
+static const char *const opname[NOPS] = {"dropout_f16", "dropout_f32", "dropout_f64",
+    "apply_bits_f16", "apply_bits_f32", "apply_bits_f64", "mask_bits", "uniforms"};
+
+#define NMAX 4500
+#define SPLIT_N ((size_t)2 << 16) /* two threads' worth (fd_parallel.h) */
+#define MAY(rc) (1u << -(rc))     /* sets of status codes, FD_OK included */
+
+typedef struct call {
+    int op, in_place, bits_out, split, null_stream, null_x, null_y, null_bits;
+    size_t n, shift;
+    fd_stream s;
+    unsigned flags;
+    double p, scale;
+    uint64_t seed;
+} call;
+
+typedef struct buf { /* a heap block: pre canary bytes, then len data bytes */
+    uint8_t *base;
+    size_t pre, len;
+} buf;
+
+typedef struct inputs {
+    buf x, y0, bits_in, bits0;
+} inputs;
+
+static const call *cur; /* for the failure report */
+static int cur_isa, cur_threads;
+
+static void report(const char *what, int line)
+{
+    fprintf(stderr, "fd_fuzz: check failed at line %d: %s\n", line, what);
+    if (cur)
+        fprintf(stderr, "  %s n=%zu shift=%zu index=%llu threshold=%llu flags=%#x scale=%a "
+                "in_place=%d bits_out=%d null(s,x,y,bits)=%d%d%d%d isa=%s threads=%d\n",
+                opname[cur->op], cur->n, cur->shift, (unsigned long long)cur->s.index,
+                (unsigned long long)cur->s.threshold, cur->flags, cur->scale, cur->in_place,
+                cur->bits_out, cur->null_stream, cur->null_x, cur->null_y, cur->null_bits,
+                fd_isa_name(cur_isa), cur_threads);
+    __builtin_trap();
+}
+#define REQUIRE(c) ((c) ? (void)0 : report(#c, __LINE__))
+
+/* ===   Decoding the input   === */
+
+typedef struct reader {
+    const uint8_t *p;
+    size_t left;
+} reader;
+
+static uint64_t take(reader *r, unsigned nbytes) /* zeros once the input is used up */
+{
+    uint64_t v = 0;
+    for (unsigned k = 0; k < nbytes && r->left; k++, r->left--)
+        v |= (uint64_t)*r->p++ << (8 * k);
+    return v;
+}
+
+static double pick_p(reader *r)
+{
+    static const double odd[] = {-0.0, -1e-300, 1.0000000000000002, 2.0, INFINITY, -INFINITY, NAN};
+    const uint64_t raw = take(r, 8);
+    double d;
+    switch (take(r, 1) % 8) {
+    case 0: return 0.0;
+    case 1: return 1.0;
+    case 2: return (double)(uint32_t)raw / 4294967296.0;
+    case 3: return ldexp(1.0, -(int)(raw % 80));
+    case 4: return 1.0 - ldexp(1.0, -(int)(raw % 60));
+    case 5: return odd[raw % 7];
+    default: memcpy(&d, &raw, 8); return d; /* any bits: NaNs, out of range */
+    }
+}
+
+static uint64_t pick_threshold(reader *r, double p)
+{
+    const uint64_t raw = take(r, 8);
+    uint64_t t;
+    switch (take(r, 1) % 8) {
+    case 0: return 0;
+    case 1: return FD_KEEP_ALL;
+    case 2: return FD_KEEP_ALL + 1 + raw % 256; /* out of range */
+    case 3: return raw;
+    case 4: return raw % 2 ? 1 : FD_KEEP_ALL - 1;
+    case 5: return fd_threshold(p, &t) == FD_OK ? t : (uint32_t)raw;
+    default: return (uint32_t)raw;
+    }
+}
+
+static uint64_t pick_offset(reader *r)
+{
+    const uint64_t raw = take(r, 8);
+    switch (take(r, 1) % 4) {
+    case 0: return raw % 65536;
+    case 1: return (raw >> 8) * FD_BLOCK + (uint64_t)(int64_t)(int8_t)raw; /* near a block edge */
+    case 2: return UINT64_MAX - raw % 8192; /* index + n may pass 2**64 */
+    default: return raw;
+    }
+}
+
+static double pick_scale(reader *r, const call *c)
+{
+    static const double odd[] = {-0.0, -1.0, INFINITY, -INFINITY, NAN, 65504.0, 1e-40, 3e38};
+    const uint64_t raw = take(r, 8);
+    switch (take(r, 1) % 8) {
+    case 0: case 1: return c->p >= 0.0 && c->p < 1.0 ? 1.0 / (1.0 - c->p) : 0.0;
+    case 2: return 0.0;
+    case 3: return 1.0;
+    case 4: return odd[raw % 8];
+    default:
+        if (esize[c->op] == 8) {
+            double d;
+            memcpy(&d, &raw, 8);
+            return d;
+        } else {
+            const uint32_t u = (uint32_t)raw;
+            float f;
+            memcpy(&f, &u, 4);
+            return f;
+        }
+    }
+}
+
+static void decode(reader *r, call *c)
+{
+    memset(c, 0, sizeof *c);
+    uint32_t h = 2166136261u; /* FNV-1a of the whole input */
+    for (size_t k = 0; k < r->left; k++)
+        h = (h ^ r->p[k]) * 16777619u;
+    c->op = (int)(take(r, 1) % NOPS);
+    const unsigned mode = (unsigned)take(r, 1), nulls = (unsigned)take(r, 1);
+    c->in_place = mode & 1;
+    c->bits_out = (mode >> 1) & 1;
+    /* Split calls are slow: 1 input in 64, chosen by the hash of all its
+     * bytes so that mutants of one are rarely one too. */
+    c->split = h % 64 == 0 && c->op != UNIFORMS;
+    if ((nulls & 0xf0) == 0xf0) {
+        const int which = nulls & 3;
+        c->null_stream = which == 0, c->null_x = which == 1;
+        c->null_y = which == 2, c->null_bits = which == 3;
+    }
+    c->shift = take(r, 1) % 8;
+    const unsigned v = (unsigned)take(r, 2);
+    c->n = (v & 0x8000) ? (v & 0x3f) : v % NMAX;
+    if (c->split)
+        c->n += SPLIT_N;
+    c->s.index = pick_offset(r);
+    c->p = pick_p(r);
+    c->s.threshold = pick_threshold(r, c->p);
+    const unsigned fb = (unsigned)take(r, 1);
+    c->flags = (fb & 0xf0) == 0xf0 ? (fb & 3) | 4u << take(r, 1) % 30 : fb & 3;
+    c->scale = pick_scale(r, c);
+    c->seed = take(r, 8);
+    c->s.key = fd_key(c->seed);
+    if (c->op == UNIFORMS)
+        c->null_y |= c->null_x, c->null_x = 0; /* u is its one array */
+}
+
+/* ===   Buffers   === */
+
+static buf buf_new(size_t pre, size_t len)
+{
+    buf b = {malloc(pre + len), pre, len};
+    if (!b.base)
+        b.base = malloc(1); /* malloc(0) may give NULL */
+    REQUIRE(b.base != NULL);
+    memset(b.base, 0xa5, pre);
+    return b;
+}
+
+static uint8_t *data(const buf *b)
+{
+    return b->base + b->pre;
+}
+
+static buf buf_clone(const buf *b)
+{
+    buf c = buf_new(b->pre, b->len);
+    memcpy(c.base, b->base, b->pre + b->len);
+    return c;
+}
+
+static int buf_same(const buf *a, const buf *b)
+{
+    return memcmp(a->base, b->base, a->pre + a->len) == 0;
+}
+
+/* len bytes of the input's data, from start on, repeated. */
+static void fill(uint8_t *dst, size_t len, const uint8_t *src, size_t srclen, size_t start)
+{
+    if (srclen == 0) {
+        for (size_t i = 0; i < len; i++)
+            dst[i] = (uint8_t)(i * 167 + start);
+        return;
+    }
+    for (size_t i = 0, k = start % srclen; i < len; k = 0) {
+        const size_t m = srclen - k < len - i ? srclen - k : len - i;
+        memcpy(dst + i, src + k, m);
+        i += m;
+    }
+}
+
+static inputs make_inputs(const call *c, const uint8_t *src, size_t srclen)
+{
+    const size_t es = esize[c->op], nb = (c->n + 7) / 8;
+    inputs in;
+    in.x = buf_new(c->shift * es, c->n * es);
+    fill(data(&in.x), in.x.len, src, srclen, 0);
+    in.y0 = buf_new(c->shift * es, c->n * es);
+    if (c->in_place)
+        memcpy(data(&in.y0), data(&in.x), in.x.len);
+    else
+        fill(data(&in.y0), in.y0.len, src, srclen, srclen / 2 + 1);
+    in.bits_in = buf_new(c->shift, nb);
+    fill(data(&in.bits_in), nb, src, srclen, srclen / 3 + 2);
+    in.bits0 = buf_new(c->shift, nb);
+    memset(data(&in.bits0), 0x5a, nb);
+    return in;
+}
+
+static void free_inputs(inputs *in)
+{
+    free(in->x.base), free(in->y0.base), free(in->bits_in.base), free(in->bits0.base);
+}
+
+/* ===   One call   === */
+
+typedef struct result {
+    int rc;
+    buf y, bits;
+} result;
+
+static result run(const call *c, const inputs *in, int isa, int threads)
+{
+    result o;
+    cur_isa = isa, cur_threads = threads;
+    REQUIRE(fd_set_isa(isa) == FD_OK && fd_active_isa() == isa);
+    REQUIRE(fd_set_num_threads(threads) == FD_OK);
+    o.y = buf_clone(&in->y0);
+    o.bits = buf_clone(&in->bits0);
+    const fd_stream *s = c->null_stream ? NULL : &c->s;
+    void *y = c->null_y ? NULL : data(&o.y);
+    const void *x = c->null_x ? NULL : c->in_place ? y : data(&in->x);
+    const uint8_t *bi = c->null_bits ? NULL : data(&in->bits_in);
+    uint8_t *bo = c->null_bits || !(c->bits_out || c->op == MASK) ? NULL : data(&o.bits);
+    const size_t n = c->n;
+    const float sf = (float)c->scale;
+    const unsigned fl = c->flags;
+    switch (c->op) {
+    case DROP16: o.rc = fd_dropout_f16(s, x, y, bo, n, sf, fl); break;
+    case DROP32: o.rc = fd_dropout_f32(s, x, y, bo, n, sf, fl); break;
+    case DROP64: o.rc = fd_dropout_f64(s, x, y, bo, n, c->scale, fl); break;
+    case APPLY16: o.rc = fd_apply_bits_f16(bi, x, y, n, sf, fl); break;
+    case APPLY32: o.rc = fd_apply_bits_f32(bi, x, y, n, sf, fl); break;
+    case APPLY64: o.rc = fd_apply_bits_f64(bi, x, y, n, c->scale, fl); break;
+    case MASK: o.rc = fd_mask_bits(s, bo, n); break;
+    default: o.rc = fd_uniforms(s, y, n); break;
+    }
+    return o;
+}
+
+static void free_result(result *o)
+{
+    free(o->y.base), free(o->bits.base);
+}
+
+/* The status codes the call may return (fastdrop.h). A NULL stream with
+ * n == 0 may be accepted; fd_uniforms may reject a threshold it ignores. */
+static unsigned allowed(const call *c)
+{
+    unsigned must = 0, may = 0;
+    const int stream = c->op <= DROP64 || c->op >= MASK, apply = c->op >= APPLY16 && c->op <= APPLY64;
+    if (stream && c->null_stream) {
+        if (c->n > 0)
+            must |= MAY(FD_ENULL);
+        else
+            may |= MAY(FD_ENULL);
+    } else if (stream) {
+        if (c->s.threshold > FD_KEEP_ALL)
+            *(c->op == UNIFORMS ? &may : &must) |= MAY(FD_EARG);
+        if (c->n > 0 && c->n - 1 > UINT64_MAX - c->s.index)
+            must |= MAY(FD_ERANGE);
+    }
+    if (c->op < MASK && (c->flags & ~(unsigned)(FD_SCALE | FD_ACCUMULATE)))
+        must |= MAY(FD_EARG);
+    const int nulls = c->op == MASK ? c->null_bits
+                      : c->op == UNIFORMS ? c->null_y
+                      : c->null_x || c->null_y || (apply && c->null_bits);
+    if (c->n > 0 && nulls)
+        must |= MAY(FD_ENULL);
+    return must ? must | may : MAY(FD_OK) | may;
+}
+
+/* ===   Checks of a valid call   === */
+
+static int bit(const uint8_t *b, size_t i)
+{
+    return (b[i / 8] >> (i % 8)) & 1;
+}
+
+static int is_nan(const uint8_t *e, size_t es)
+{
+    float f;
+    double d;
+    if (es == 2)
+        return (((unsigned)e[1] << 8 | e[0]) & 0x7fffu) > 0x7c00u;
+    if (es == 4)
+        return memcpy(&f, e, 4), isnan(f);
+    return memcpy(&d, e, 8), isnan(d);
+}
+
+/* Where two NaNs meet, which one results is not specified: SPEC.md's
+ * accumulation of a NaN (x * scale or x) into a NaN old y, and a NaN x
+ * times a NaN scale (fastdrop.h). Is element j such a case? */
+static int two_nans(const call *c, const uint8_t *x, const uint8_t *y0, size_t j)
+{
+    const size_t es = esize[c->op];
+    if (c->op >= MASK || !(c->flags & (FD_SCALE | FD_ACCUMULATE)))
+        return 0;
+    const int scaled = (c->flags & FD_SCALE) != 0, x_nan = is_nan(x + j * es, es);
+    const float sf = (float)c->scale;
+    if (scaled && x_nan && (es == 8 ? isnan(c->scale) : isnan(sf)))
+        return 1;
+    if (!(c->flags & FD_ACCUMULATE) || !is_nan(y0 + j * es, es))
+        return 0;
+    if (!scaled || x_nan)
+        return x_nan;
+    double d;
+    float f;
+    if (es == 8)
+        return memcpy(&d, x + j * 8, 8), isnan(d * c->scale);
+    if (es == 4)
+        memcpy(&f, x + j * 4, 4);
+    else
+        f = fd_half_to_float((uint16_t)(x[j * 2] | x[j * 2 + 1] << 8));
+    return isnan(f * sf);
+}
+
+/* The reference (scalar) result against fastdrop.h and SPEC.md's rules. */
+static void check_reference(const call *c, const inputs *in, const result *r)
+{
+    const size_t es = esize[c->op], n = c->n, nb = (n + 7) / 8;
+    const uint8_t *x = c->in_place ? data(&in->y0) : data(&in->x), *y0 = data(&in->y0);
+    const uint8_t *y = data(&r->y);
+    REQUIRE(memcmp(r->y.base, in->y0.base, r->y.pre) == 0);       /* canaries */
+    REQUIRE(memcmp(r->bits.base, in->bits0.base, r->bits.pre) == 0);
+    const int bits_written = !c->null_bits && (c->op == MASK || (c->op <= DROP64 && c->bits_out));
+    if (!bits_written || n == 0)
+        REQUIRE(buf_same(&r->bits, &in->bits0));
+    if (n == 0) {
+        REQUIRE(buf_same(&r->y, &in->y0));
+        return;
+    }
+    uint8_t *keep = malloc(nb);
+    REQUIRE(keep != NULL);
+    if (c->op >= APPLY16 && c->op <= APPLY64) {
+        memcpy(keep, data(&in->bits_in), nb);
+    } else if (c->s.threshold <= FD_KEEP_ALL) {
+        REQUIRE(fd_mask_bits(&c->s, keep, n) == FD_OK);
+        if (n % 8)
+            REQUIRE((keep[nb - 1] >> (n % 8)) == 0); /* padding bits are 0 */
+    } else {
+        free(keep); /* fd_uniforms ignored the threshold: no mask to compare */
+        return;
+    }
+    if (bits_written)
+        REQUIRE(memcmp(data(&r->bits), keep, nb) == 0);
+    for (size_t j = 0; c->op != MASK && j < n; j++) {
+        static const uint8_t zero[8];
+        const uint8_t *yj = y + j * es;
+        uint32_t u;
+        if (c->op == UNIFORMS)
+            REQUIRE((memcpy(&u, yj, 4), u < c->s.threshold) == bit(keep, j));
+        else if (!bit(keep, j))
+            REQUIRE(memcmp(yj, c->flags & FD_ACCUMULATE ? y0 + j * es : zero, es) == 0);
+        else if (c->flags == 0)
+            REQUIRE(memcmp(yj, x + j * es, es) == 0);
+    }
+    free(keep);
+}
+
+/* Another kernel's or thread count's result against the reference's. */
+static void check_same(const call *c, const inputs *in, const result *ref, const result *o)
+{
+    const size_t es = esize[c->op];
+    const uint8_t *x = c->in_place ? data(&in->y0) : data(&in->x);
+    REQUIRE(o->rc == ref->rc);
+    REQUIRE(buf_same(&o->bits, &ref->bits));
+    REQUIRE(memcmp(o->y.base, ref->y.base, o->y.pre) == 0);
+    if (memcmp(data(&o->y), data(&ref->y), o->y.len) == 0)
+        return;
+    for (size_t j = 0; j < c->n; j++) {
+        const uint8_t *a = data(&o->y) + j * es, *b = data(&ref->y) + j * es;
+        if (memcmp(a, b, es) == 0 || (two_nans(c, x, data(&in->y0), j) && is_nan(a, es)
+                                        && is_nan(b, es)))
+            continue;
+        fprintf(stderr, "fd_fuzz: element %zu (x, old y, scalar, this; little-endian hex):", j);
+        for (const uint8_t *e[] = {x, data(&in->y0), data(&ref->y), data(&o->y)}, **p = e; p < e + 4; p++)
+            for (size_t k = 0; k < es; k++)
+                fprintf(stderr, k ? "%02x" : " %02x", (*p)[j * es + k]);
+        fprintf(stderr, "\n");
+        REQUIRE(!"the same bits as the scalar kernel");
+    }
+}
+
+static void check_threshold_and_key(const call *c)
+{
+    uint64_t t = 12345;
+    const int rc = fd_threshold(c->p, &t);
+    if (!(c->p >= 0.0 && c->p <= 1.0)) {
+        REQUIRE(rc == FD_EARG && t == 12345);
+    } else {
+        REQUIRE(rc == FD_OK);
+        const long double d = (1.0L - c->p) * 4294967296.0L - (long double)t;
+        if (c->p == 0.0 || c->p == 1.0) /* else floor((1-p) 2**32), clamped to [1, 2**32) */
+            REQUIRE(t == (c->p == 0.0 ? FD_KEEP_ALL : 0));
+        else
+            REQUIRE(t >= 1 && t < FD_KEEP_ALL && (t == 1 || d > -1e-6L) && d < 1.0L + 1e-6L);
+    }
+    const int rc_null = fd_threshold(c->p, NULL);
+    REQUIRE(rc_null == FD_ENULL || (rc == FD_EARG && rc_null == FD_EARG));
+    uint64_t z = c->seed ^ UINT64_C(0x6A09E667F3BCC909); /* SPEC.md step 1 */
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+    REQUIRE(fd_key(c->seed) == (z ^ (z >> 31)));
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc, (void)argv;
+    REQUIRE(fd_set_isa(FD_ISA_SCALAR) == FD_OK);
+    for (int isa = -1; isa <= FD_ISA_COUNT; isa++) {
+        REQUIRE((fd_isa_name(isa) == NULL) == (isa < 0 || isa == FD_ISA_COUNT));
+        if (!fd_isa_supported(isa))
+            REQUIRE(fd_set_isa(isa) == FD_EISA && fd_active_isa() == FD_ISA_SCALAR);
+    }
+    REQUIRE(fd_set_num_threads(-1) == FD_EARG);
+    fprintf(stderr, "fd_fuzz: kernels");
+    for (int isa = 0; isa < FD_ISA_COUNT; isa++)
+        if (fd_isa_supported(isa))
+            fprintf(stderr, " %s", fd_isa_name(isa));
+    fprintf(stderr, "; %s\n", fd_openmp() ? "OpenMP" : "no OpenMP: every call serial");
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t size)
+{
+    reader r = {bytes, size};
+    call c;
+    decode(&r, &c);
+    cur = &c;
+    check_threshold_and_key(&c);
+    inputs in = make_inputs(&c, r.p, r.left);
+    const buf x0 = buf_clone(&in.x), bits_in0 = buf_clone(&in.bits_in);
+    const unsigned ok = allowed(&c);
+    result ref = run(&c, &in, FD_ISA_SCALAR, 1);
+    REQUIRE((ok & MAY(ref.rc)) != 0);
+    if (ref.rc == FD_OK)
+        check_reference(&c, &in, &ref);
+    else
+        REQUIRE(buf_same(&ref.y, &in.y0) && buf_same(&ref.bits, &in.bits0));
+    for (int isa = 0; isa < FD_ISA_COUNT; isa++) {
+        for (int threads = 1; threads <= 1 + c.split; threads++) {
+            if (!fd_isa_supported(isa) || (isa == FD_ISA_SCALAR && threads == 1))
+                continue;
+            result o = run(&c, &in, isa, threads);
+            check_same(&c, &in, &ref, &o);
+            free_result(&o);
+        }
+    }
+    REQUIRE(buf_same(&in.x, &x0) && buf_same(&in.bits_in, &bits_in0)); /* inputs stay */
+    free_result(&ref);
+    free(x0.base), free(bits_in0.base);
+    free_inputs(&in);
+    cur = NULL;
+    return 0;
+}
