@@ -7,7 +7,8 @@
  * Conventions for every function below:
  *   - returns FD_OK (0) or a negative FD_E* code; never prints, never aborts;
  *   - on error nothing has been written;
- *   - n == 0 is valid and writes nothing (pointers may then be NULL);
+ *   - n == 0 is valid and writes nothing (the array pointers may then be
+ *     NULL; the stream pointer may not);
  *   - arrays need only their element type's alignment (what NumPy's
  *     ALIGNED flag ensures), no vector alignment; x and y may be the same
  *     pointer (in place), other overlaps are undefined;
@@ -58,7 +59,8 @@ uint64_t fd_key(uint64_t seed);
  *  FD_EARG for p outside [0, 1] or NaN. */
 int fd_threshold(double p, uint64_t *threshold);
 
-/** u[i] = the 32-bit uniform of global element index + i (threshold unused). */
+/** u[i] = the 32-bit uniform of global element index + i (the threshold is
+ *  not used, but FD_EARG if it exceeds 2**32, as everywhere). */
 int fd_uniforms(const fd_stream *s, uint32_t *u, size_t n);
 
 /** Packed keep bits of elements 0..n-1, little bit order, ceil(n/8) bytes;
