@@ -1,10 +1,18 @@
 """Shared fixtures: every kernel ISA, arrays in every layout, seeds."""
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from fastdrop import _core
 
+ROOT = Path(__file__).resolve().parent.parent
+# The C core without the AVX-512 kernels, for test tools that compile it
+# themselves (and then take those kernels natively or emulated).
+C_CORE = ["src_c/fd_api.c", "src_c/fd_cpu.c", "src_c/fd_dispatch.c", "src_c/fd_parallel.c",
+          "src_c/kernels/fd_kernel_scalar.c", "src_c/kernels/fd_kernel_avx2.c"]
 ISAS = _core.isa_names()
 DTYPES = [np.float16, np.float32, np.float64]
 P_VALUES = [0.0, 2.0**-32, 0.1, 0.5, 1.0 - 2.0**-32, 1.0]
@@ -21,6 +29,13 @@ def isa(request):
     _core.set_isa(index)
     yield request.param
     _core.set_isa(before)
+
+
+def unavailable(reason, require_env):
+    """Skips for a missing prerequisite; fails instead where require_env is "1" (as in CI)."""
+    if os.environ.get(require_env) == "1":
+        pytest.fail(f"{require_env}=1 but {reason}")
+    pytest.skip(reason)
 
 
 def random_floats(n, dtype, seed=0):

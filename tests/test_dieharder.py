@@ -10,20 +10,16 @@ prerequisite into a failure instead of a skip. The full battery (-a) is run
 by hand; README has its result.
 """
 
-import os
 import shutil
 import subprocess
 import zlib
-from pathlib import Path
 
 import pytest
+from conftest import C_CORE, ROOT, unavailable
 
 from fastdrop import _core
 
-ROOT = Path(__file__).resolve().parent.parent
 TOOL = "src_c/tools/fd_mask_stream.c"
-CORE = ["src_c/fd_api.c", "src_c/fd_cpu.c", "src_c/fd_dispatch.c", "src_c/fd_parallel.c",
-        "src_c/kernels/fd_kernel_scalar.c", "src_c/kernels/fd_kernel_avx2.c"]
 FLAGS = ["-std=gnu11", "-Isrc_c/include", "-Isrc_c"]
 
 # dieharder arguments: the -a battery's tests that read up to ~300 MB each.
@@ -36,18 +32,12 @@ SUBSET = [
 ISAS = _core.isa_names()
 
 
-def _required():
-    return os.environ.get("FASTDROP_REQUIRE_DIEHARDER") == "1"
-
-
 def _unavailable(reason):
-    if _required():
-        pytest.fail(f"FASTDROP_REQUIRE_DIEHARDER=1 but {reason}")
-    pytest.skip(reason)
+    unavailable(reason, "FASTDROP_REQUIRE_DIEHARDER")
 
 
 def _build(cc, exe, extra):
-    build = subprocess.run([cc, "-O3", *FLAGS, *extra, "-o", str(exe), TOOL, *CORE, "-lm"],
+    build = subprocess.run([cc, "-O3", *FLAGS, *extra, "-o", str(exe), TOOL, *C_CORE, "-lm"],
                            cwd=ROOT, capture_output=True, text=True, timeout=300)
     return build
 

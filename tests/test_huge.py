@@ -10,6 +10,7 @@ import os
 
 import numpy as np
 import pytest
+from conftest import unavailable
 
 import fastdrop
 from fastdrop import _reference
@@ -27,10 +28,8 @@ def need_memory(nbytes):
     except (OSError, KeyError, ValueError):
         available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     if available < nbytes:
-        reason = f"needs {nbytes / GIB:.1f} GiB of free memory, {available / GIB:.1f} GiB available"
-        if os.environ.get("FASTDROP_REQUIRE_HUGE") == "1":
-            pytest.fail(f"FASTDROP_REQUIRE_HUGE=1 but the test {reason}")
-        pytest.skip(reason)
+        unavailable(f"the test needs {nbytes / GIB:.1f} GiB of free memory, "
+                    f"{available / GIB:.1f} GiB available", "FASTDROP_REQUIRE_HUGE")
 
 
 def periodic(n):
@@ -45,10 +44,15 @@ def periodic(n):
     return x
 
 
+def periodic_window(pattern, a, b):
+    """Elements a .. b-1 of periodic(n), from its first PERIOD elements."""
+    return pattern[np.arange(a, b) % PERIOD]
+
+
 def assert_periodic(x, pattern):
     """x still holds periodic(x.size) in every window."""
     for s in windows(x.size):
-        assert np.array_equal(x[s:s + 5000], pattern[np.arange(s, s + 5000) % PERIOD]), s
+        assert np.array_equal(x[s:s + 5000], periodic_window(pattern, s, s + 5000)), s
 
 
 def windows(n):
@@ -71,7 +75,7 @@ def test_more_than_2_31_elements():
     pattern = x[:PERIOD].copy()
 
     def x_window(a, b):
-        return pattern[np.arange(a, b) % PERIOD]
+        return periodic_window(pattern, a, b)
 
     offset = 2**40 + 3
     y, mask = fastdrop.dropout_forward(x, P, seed=SEED, offset=offset)
@@ -108,4 +112,4 @@ def test_more_than_2_32_elements_in_place():
     assert_periodic(x, pattern)  # nothing written
     offset = 2**64 - n  # the last elements of the stream
     fastdrop.dropout(x, P, seed=SEED, offset=offset, out=x)
-    assert_windows(x, lambda a, b: pattern[np.arange(a, b) % PERIOD], offset, "in place")
+    assert_windows(x, lambda a, b: periodic_window(pattern, a, b), offset, "in place")

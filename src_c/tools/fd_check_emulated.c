@@ -13,12 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "fd_config.h"
-#undef FD_TARGET_BEGIN
-#undef FD_TARGET_END
-#define FD_TARGET_BEGIN(t)
-#define FD_TARGET_END
-#include "kernels/fd_kernel_avx512.c"
+#include "tools/fd_emulated_avx512.h"
 
 #define NMAX 70040
 

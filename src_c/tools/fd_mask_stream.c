@@ -26,11 +26,7 @@
 #include "kernels/fd_kernels.h"
 
 #ifdef FD_EMULATE_AVX512
-#undef FD_TARGET_BEGIN
-#undef FD_TARGET_END
-#define FD_TARGET_BEGIN(t)
-#define FD_TARGET_END
-#include "kernels/fd_kernel_avx512.c"
+#include "tools/fd_emulated_avx512.h"
 #endif
 
 #define CHUNK_BYTES ((size_t)1 << 20)
