@@ -1,13 +1,18 @@
 """Build the C core and its Cython wrapper as the extension fastdrop._core."""
 import os
+import sys
 import tempfile
 import warnings
-from glob import glob
 
 import numpy as np
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
+
+# The one list of C sources and flags (c_core.py, beside this file), which
+# build isolation does not put on sys.path.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import c_core  # noqa: E402
 
 OPENMP_PROBE = """
 #include <omp.h>
@@ -86,17 +91,16 @@ class BuildExt(build_ext):
             self.copy_extensions_to_source()
 
 
-c_sources = sorted(glob("src_c/*.c") + glob("src_c/kernels/*.c"))
-
 core = Extension(
     "fastdrop._core",
-    sources=["fastdrop/_core.pyx", *c_sources],
-    include_dirs=["src_c/include", "src_c", np.get_include()],
+    sources=["fastdrop/_core.pyx", *c_core.sources()],
+    include_dirs=[*c_core.INCLUDE_DIRS, np.get_include()],
     define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
     # No -march and no global -mavx2: the package must run on any x86-64; the
     # vector kernels sit in target regions and are chosen at run time. No
-    # -ffast-math and no FMA contraction: results must be bit-exact.
-    extra_compile_args=["-O3", "-std=c99", "-ffp-contract=off"],
+    # -ffast-math: results must be bit-exact (c_core.CFLAGS turns FMA
+    # contraction off).
+    extra_compile_args=["-O3", *c_core.CFLAGS],
 )
 
 setup(

@@ -1,5 +1,6 @@
 """Shared fixtures: every kernel ISA, arrays in every layout, seeds."""
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -9,10 +10,25 @@ import pytest
 from fastdrop import _core
 
 ROOT = Path(__file__).resolve().parent.parent
-# The C core without the AVX-512 kernels, for test tools that compile it
-# themselves (and then take those kernels natively or emulated).
-C_CORE = ["src_c/fd_api.c", "src_c/fd_cpu.c", "src_c/fd_dispatch.c", "src_c/fd_parallel.c",
-          "src_c/kernels/fd_kernel_scalar.c", "src_c/kernels/fd_kernel_avx2.c"]
+
+
+def _load_c_core():
+    """The build's list of C sources and flags (ROOT/c_core.py), loaded by path.
+
+    Not through sys.path: ROOT on it would shadow an installed fastdrop
+    (.ci/sanitize tests one) with the unbuilt sources. None when the tests
+    run without the source tree beside them.
+    """
+    path = ROOT / "c_core.py"
+    if not path.exists():
+        return None
+    spec = importlib.util.spec_from_file_location("c_core", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+C_BUILD = _load_c_core()
 ISAS = _core.isa_names()
 DTYPES = [np.float16, np.float32, np.float64]
 P_VALUES = [0.0, 2.0**-32, 0.1, 0.5, 1.0 - 2.0**-32, 1.0]
