@@ -108,7 +108,8 @@ int fd_best_isa(void);
  *  if fd_init failed. */
 int fd_active_isa(void);
 /** Select the kernels; FD_EISA if unsupported (the active ISA is unchanged).
- *  Not thread-safe against concurrent calls of the other functions. */
+ *  Safe while other threads call fastdrop: a call that has started goes on
+ *  with the kernels it found (every kernel gives the same bits). */
 int fd_set_isa(int isa);
 
 /* Threads. */

@@ -5,8 +5,9 @@
  * thread runs which chunk. Without OpenMP everything runs on the calling
  * thread.
  */
+#include <stdatomic.h>
 #include "fastdrop.h"
-#include "fd_parallel.h"
+#include "../fd_parallel.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -16,13 +17,15 @@
 #define FD_HAVE_ATFORK 1
 #endif
 
-static volatile int fd_threads = 0; /* 0: OpenMP's default at call time */
-static volatile int fd_forked = 0;  /* set in a forked child: stay serial */
+/* Settings read by every call and written by any thread; each is one value
+ * on its own, so relaxed order is enough. */
+static atomic_int fd_threads = 0; /* 0: OpenMP's default at call time */
+static atomic_int fd_forked = 0;  /* set in a forked child: stay serial */
 
 #ifdef FD_HAVE_ATFORK
 static void fd_mark_child(void)
 {
-    fd_forked = 1;
+    atomic_store_explicit(&fd_forked, 1, memory_order_relaxed);
 }
 
 static pthread_once_t fd_atfork_once = PTHREAD_ONCE_INIT;
@@ -46,16 +49,17 @@ int fd_set_num_threads(int n)
 {
     if (n < 0)
         return FD_EARG;
-    fd_threads = n;
+    atomic_store_explicit(&fd_threads, n, memory_order_relaxed);
     return FD_OK;
 }
 
 int fd_get_num_threads(void)
 {
 #ifdef _OPENMP
-    if (fd_forked)
+    if (atomic_load_explicit(&fd_forked, memory_order_relaxed))
         return 1;
-    return fd_threads > 0 ? fd_threads : omp_get_max_threads();
+    const int n = atomic_load_explicit(&fd_threads, memory_order_relaxed);
+    return n > 0 ? n : omp_get_max_threads();
 #else
     return 1;
 #endif

@@ -9,6 +9,7 @@
 
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
 #include <cpuid.h>
+#include <stdatomic.h>
 
 #define FD_XCR0_YMM 0x6u            /* SSE and AVX state */
 #define FD_XCR0_ZMM (0x6u | 0xe0u)  /* plus opmask, ZMM_Hi256, Hi16_ZMM */
@@ -42,12 +43,18 @@ static unsigned fd_detect(void)
     return features;
 }
 
+/* -1 until detected. Racing first calls each detect and store the same
+ * value; the value is all they share, so relaxed order is enough. */
+static atomic_int fd_cached = -1;
+
 unsigned fd_cpu_features(void)
 {
-    static volatile int cached = -1; /* racing first calls compute the same value */
-    if (cached < 0)
-        cached = (int)fd_detect();
-    return (unsigned)cached;
+    int v = atomic_load_explicit(&fd_cached, memory_order_relaxed);
+    if (v < 0) {
+        v = (int)fd_detect();
+        atomic_store_explicit(&fd_cached, v, memory_order_relaxed);
+    }
+    return (unsigned)v;
 }
 
 #else
