@@ -75,3 +75,45 @@ def test_mixed_calls_from_many_threads_match_serial():
             for results in repeats:
                 for got, want in zip(results, serial[s]):
                     assert got.tobytes() == want.tobytes(), s
+
+
+def test_kernel_and_thread_settings_changed_while_threads_run():
+    """Changing the ISA and the thread count mid-flight never changes a result.
+
+    Each call uses the kernels and thread count it found when it started
+    (every combination gives the same bits); under ThreadSanitizer this is
+    also the test that those settings are read and written without a data
+    race (docs/thread-sanitizer.md).
+    """
+    from fastdrop import _core
+
+    isas = [i for i in range(len(_core.isa_names())) if _core.isa_supported(i)]
+    x = np.linspace(-1, 1, 3 * (1 << 16) + 5, dtype=np.float32)  # splits over 2 threads
+    want = {s: fastdrop.dropout(x, 0.5, seed=s).tobytes() for s in range(4)}
+    stop = threading.Event()
+    before = _core.active_isa()
+
+    def toggle():
+        k = 0
+        while not stop.is_set():
+            _core.set_isa(isas[k % len(isas)])
+            fastdrop.set_num_threads((None, 1, 2)[k % 3])
+            k += 1
+        return k
+
+    def work(s):
+        return [fastdrop.dropout(x, 0.5, seed=s).tobytes() == want[s] for _ in range(20)]
+
+    try:
+        with ThreadPoolExecutor(5) as pool:
+            toggler = pool.submit(toggle)
+            try:
+                outcomes = list(pool.map(work, range(4)))
+            finally:
+                stop.set()
+            switches = toggler.result()
+    finally:
+        _core.set_isa(before)
+        fastdrop.set_num_threads(None)
+    assert switches > 0
+    assert all(all(o) for o in outcomes)
