@@ -130,9 +130,16 @@ def apply(x: np.ndarray, keep: np.ndarray, s: float | None, out=None) -> np.ndar
         return np.where(keep, kept, x.dtype.type(0))
 
 
+def check_range(offset: int, n: int) -> None:
+    """SPEC.md section 1: 0 <= offset and offset + n <= 2**64; the stream never wraps."""
+    if not 0 <= offset <= 2**64 - n:
+        raise ValueError(f"offset + number of elements must be <= 2**64, got offset {offset} + {n}")
+
+
 def dropout(x, p=0.5, *, seed, offset=0, training=True, scaling="inverted") -> np.ndarray:
     """Reference fastdrop.dropout (seed required)."""
     x = np.asarray(x)
+    check_range(offset, x.size)
     ct = compute_dtype(x.dtype)
     if not training:
         if scaling == "inverted":
