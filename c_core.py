@@ -5,7 +5,9 @@ tests/conftest.py), .ci/fuzz and the C tools' build commands all take the
 sources and flags from here. The sources are found by globbing: every ``.c``
 file under ``src_c/``, in any subfolder, except the tools in ``src_c/tools/``
 (programs with a ``main`` of their own). A new C file of the core thus joins
-every build without an edit here.
+every build without an edit here; code meant to be ``#include``d by another
+file (a body stamped once per ISA, say) goes in a ``.h`` file, since every
+``.c`` file is compiled on its own.
 
 From a shell, paths relative to the repository root::
 
@@ -37,19 +39,22 @@ INCLUDE_DIRS = ["src_c/include", "src_c"]
 LIBS = ["-lm"]
 
 
-def sources(without: tuple[str, ...] | list[str] = ()) -> list[str]:
+def sources(without: tuple[str, ...] | list[str] = (), root: Path = ROOT) -> list[str]:
     """The core's C files, sorted, as paths relative to the repository root.
 
     Parameters
     ----------
     without : sequence of str, default=()
         ISA names (such as ``"avx512"``): files whose path below ``src_c/``
-        names that ISA in a folder or file name are left out, for tools
-        that compile those kernels differently (emulated, or not at all).
+        names that ISA as a folder or as a ``_``-separated part of a file
+        name are left out, for tools that compile those kernels differently
+        (emulated, or not at all).
+    root : pathlib.Path, default=ROOT
+        The repository root (this file's folder).
     """
     found = []
-    for path in sorted((ROOT / SRC).rglob("*.c")):
-        rel = path.relative_to(ROOT).as_posix()
+    for path in sorted((root / SRC).rglob("*.c")):
+        rel = path.relative_to(root).as_posix()
         if rel.startswith(TOOLS + "/"):
             continue
         parts = Path(rel).relative_to(SRC).with_suffix("").parts
@@ -57,12 +62,6 @@ def sources(without: tuple[str, ...] | list[str] = ()) -> list[str]:
             continue
         found.append(rel)
     return found
-
-
-def isa_sources(isa: str) -> list[str]:
-    """The core's C files that belong to one ISA's kernels (see `sources`)."""
-    everything = set(sources())
-    return sorted(everything - set(sources(without=(isa,))))
 
 
 def cflags() -> list[str]:
