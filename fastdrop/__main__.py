@@ -35,7 +35,7 @@ def self_check() -> tuple[int, list[str]]:
                         grad = fastdrop.dropout_backward(x, mask)
                         ok = (
                             y.tobytes() == expected.tobytes()
-                            and mask.bits.tobytes() == _reference.packed_bits(keep).tobytes()
+                            and mask.packed_bits().tobytes() == _reference.packed_bits(keep).tobytes()
                             and grad.tobytes() == expected.tobytes()
                         )
                         cases += 1
