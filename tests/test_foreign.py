@@ -7,14 +7,23 @@ import sys
 import numpy as np
 import pytest
 
+from conftest import unavailable
+
 import fastdrop
 from fastdrop import _checks
 
-HAVE_TORCH = importlib.util.find_spec("torch") is not None
-HAVE_JAX = importlib.util.find_spec("jax") is not None
-needs_torch = pytest.mark.skipif(not HAVE_TORCH, reason="torch is not installed "
-                                 "(pip install torch==2.13.0)")
-needs_jax = pytest.mark.skipif(not HAVE_JAX, reason="jax is not installed (pip install jax jaxlib)")
+
+@pytest.fixture
+def needs_torch():
+    """Skips without torch; fails instead under FASTDROP_REQUIRE_INTEROP=1 (as in CI)."""
+    if importlib.util.find_spec("torch") is None:
+        unavailable("torch is not installed (pip install torch==2.13.0)", "FASTDROP_REQUIRE_INTEROP")
+
+
+@pytest.fixture
+def needs_jax():
+    if importlib.util.find_spec("jax") is None:
+        unavailable("jax is not installed (pip install jax jaxlib)", "FASTDROP_REQUIRE_INTEROP")
 
 
 def _calls(value, mask):
@@ -37,8 +46,7 @@ def _assert_refused(value, shape, pattern):
         assert type(info.value) is TypeError, info.value
 
 
-@needs_torch
-def test_torch_tensor_that_requires_grad():
+def test_torch_tensor_that_requires_grad(needs_torch):
     """Gave torch's RuntimeError ("Can't call numpy() on Tensor that requires grad")."""
     import torch
 
@@ -46,8 +54,7 @@ def test_torch_tensor_that_requires_grad():
     _assert_refused(t, (8,), r"torch\.Tensor that requires grad.*detach\(\)\.numpy\(\)")
 
 
-@needs_torch
-def test_torch_tensor_without_grad_on_the_cpu_is_an_array_like():
+def test_torch_tensor_without_grad_on_the_cpu_is_an_array_like(needs_torch):
     import torch
 
     t = torch.linspace(-1, 1, 8)
@@ -103,8 +110,7 @@ print("ok")
 """
 
 
-@needs_jax
-def test_jax_tracers_inside_jit_grad_and_vmap():
+def test_jax_tracers_inside_jit_grad_and_vmap(needs_jax):
     """Gave jax's TracerArrayConversionError, which does not name the argument.
 
     Run in a subprocess: JAX starts threads, and the suite forks worker processes later.
