@@ -135,9 +135,11 @@ def dropout(x, p=0.5, *, seed=None, offset=0, training=True, scaling="inverted",
         Drop probability in [0, 1]. p = 0 keeps every element, p = 1 drops all.
         Any real number (int, Fraction, NumPy scalar, 0-d array) is rounded
         once to binary64; bool, complex and Decimal are refused.
-    seed : int or None, default=None
+    seed : int, numpy.random.SeedSequence, numpy.random.Generator or None, default=None
         Seed in [0, 2**64) (a NumPy integer or 0-d integer array too, not a
-        bool). None draws a fresh seed from OS entropy.
+        bool). A SeedSequence gives its first 64-bit state word, a NumPy
+        Generator one 64-bit draw (it advances). None takes the next child
+        seed of the default Generator (`manual_seed` makes it reproducible).
     offset : int, default=0
         Stream index of the first element: element k (in C order) uses stream
         element ``offset + k``, so ``offset + x.size`` must be <= 2**64.
@@ -159,14 +161,18 @@ def dropout(x, p=0.5, *, seed=None, offset=0, training=True, scaling="inverted",
     -------
     y : numpy.ndarray
         The result, with x's shape and dtype, byte order included: ``out``
-        if given, else a new plain ndarray (0-d for a 0-d x, not a scalar).
+        if given, else a new plain ndarray with x's memory layout
+        (``order="K"``: Fortran in, Fortran out) (0-d for a 0-d x, not a
+        scalar). The mask follows the C-order index whatever the layout.
 
     Raises
     ------
     TypeError
         If x is not of a float dtype or is a masked array, p, seed, offset or
         training have the wrong type, scaling is not a str, or out is not an
-        ndarray of x's dtype. The message names the argument.
+        ndarray of x's dtype; also for a torch tensor that requires grad or
+        is not on the CPU, a CuPy array or a JAX tracer (the message says
+        what to pass instead). The message names the argument.
     ValueError
         If p is outside [0, 1] or NaN, seed or offset are out of range,
         scaling is unknown, or out has another shape or is read-only.

@@ -78,8 +78,8 @@ class Generator:
     __slots__ = ("_seed", "_offset", "_spawned", "_lock")
 
     def __init__(self, seed=None, *, offset=0):
+        self._offset = _checks.check_offset(offset, 0)  # first: an error draws no seed
         self._seed = draw_seed() if seed is None else _checks.check_seed(seed)
-        self._offset = _checks.check_offset(offset, 0)
         self._spawned = 0
         self._lock = threading.Lock()
 

@@ -142,6 +142,12 @@ def test_a_call_that_raises_draws_nothing():
     for bad in (dict(p=2.0), dict(offset=2**64), dict(store="no"), dict(x=np.arange(3))):
         with pytest.raises((TypeError, ValueError)):
             fastdrop.dropout_forward(**{"x": X, "p": 0.5, **bad})
+    with pytest.raises(ValueError, match="offset"):
+        fastdrop.Generator(offset=-1)
+    with pytest.raises(ValueError, match=r"\bp\b"):
+        fastdrop.Dropout(2.0)
+    with pytest.raises(TypeError, match="name"):
+        fastdrop.Dropout(0.5, name=1)
     assert fastdrop.dropout_forward(X, 0.5)[1].seed == spec_child_seed(8, 0)
 
 
