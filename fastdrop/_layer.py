@@ -56,8 +56,11 @@ class Dropout:
     return_mask=True)`` and ``layer.backward(grad, mask)``, which always
     works and marks that forward done.
 
-    Pickling a layer pickles its Generator: copies in several worker
-    processes draw the same masks (see `Generator.spawn`).
+    Pickling a layer pickles its Generator, so copies in several worker
+    processes draw the same masks (see `Generator.spawn`); it keeps no
+    pending forward. The pending-forward bookkeeping is not meant for one
+    layer shared by several threads: give each thread its own layer, or pass
+    each forward's Mask to backward.
 
     Examples
     --------
@@ -219,6 +222,10 @@ class Dropout:
                 f"pending (the layer was called again before backward); {fix}"
             )
         return self._last
+
+    def __getstate__(self) -> dict:
+        """The layer's attributes without pending forwards (a new pass starts after loading)."""
+        return {**self.__dict__, "_pending": 0, "_last": None}
 
     def __repr__(self) -> str:
         name = "" if self.name is None else f"name={self.name!r}, "

@@ -40,10 +40,18 @@ def test_layer_train_and_eval(store, scaling):
 
 def test_reused_layer_refuses_to_guess_which_mask():
     """d(a); d(b); d.backward(ga) used to give ga b's mask, silently."""
-    layer = fastdrop.Dropout(0.5, seed=0, name="hidden1")
+    layer = fastdrop.Dropout(0.5, seed=0)
     layer(X)
     layer(2 * X)
-    with pytest.raises(RuntimeError, match=r"Dropout 'hidden1'.*ambiguous.*2 forward passes"):
+    with pytest.raises(RuntimeError, match=r"Dropout\(p=0.5.*ambiguous.*2 forward passes"):
+        layer.backward(G)
+
+
+def test_the_error_names_a_named_layer():
+    layer = fastdrop.Dropout(0.5, seed=0, name="hidden1")
+    layer(X)
+    layer(X)
+    with pytest.raises(RuntimeError, match=r"^Dropout 'hidden1': backward\(\) is ambiguous"):
         layer.backward(G)
 
 
@@ -69,7 +77,8 @@ def test_explicit_mask_of_an_older_forward_leaves_the_latest_pending():
 def test_eval_between_forward_and_backward_is_not_an_identity_gradient():
     """forward, eval(), backward used to return grad unchanged (the inference rule)."""
     layer = fastdrop.Dropout(0.5, seed=2)
-    _, mask = layer(X, return_mask=True)
+    layer(X)
+    mask = layer.mask
     layer.eval()
     with pytest.raises(RuntimeError, match=r"Dropout\(p=0.5.*without a pending forward.*eval\(\)"):
         layer.backward(G)
@@ -130,12 +139,16 @@ def test_many_forwards_without_backward_hold_no_masks():
     assert_same_bits(layer.backward(G, masks[10]), _grad_of(masks[10]))
 
 
-def test_layer_pickles_with_its_stream():
+@pytest.mark.parametrize("training", [True, False])
+def test_layer_pickles_with_its_stream_and_no_pending_forward(training):
     layer = fastdrop.Dropout(0.3, seed=11, name="drop")
-    layer(X)
+    layer(X, training=training)
     clone = pickle.loads(pickle.dumps(layer))
     assert clone.name == "drop" and clone.generator.offset == layer.generator.offset
-    assert_same_bits(clone(X), layer(X))
+    with pytest.raises(RuntimeError, match="without a pending forward"):
+        clone.backward(G)
+    assert_same_bits(clone(X, training=training), layer(X, training=training))
+    clone.backward(G)
 
 
 def test_layer_backward_before_forward():
