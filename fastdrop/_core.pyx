@@ -61,6 +61,11 @@ cdef object _U64_END = 1 << 64
 cdef int _NPY_HALF = np.dtype(np.float16).num
 
 
+cdef inline bint _is_float(int typenum):
+    """True for the type numbers of float32, float64 and float16."""
+    return typenum == cnp.NPY_FLOAT or typenum == cnp.NPY_DOUBLE or typenum == _NPY_HALF
+
+
 cdef bint _plain(object a, int flags):
     """An exact ndarray, C-contiguous, aligned, native order, with the given flags."""
     if type(a) is not np.ndarray:
@@ -88,7 +93,7 @@ cdef int _pair(object x, object y) except -1:
     cdef int typenum = cnp.PyArray_TYPE(<cnp.ndarray>x)
     if typenum != cnp.PyArray_TYPE(<cnp.ndarray>y):
         raise TypeError("x and y differ in dtype")
-    if typenum != cnp.NPY_FLOAT and typenum != cnp.NPY_DOUBLE and typenum != _NPY_HALF:
+    if not _is_float(typenum):
         raise TypeError(f"unsupported dtype {x.dtype}")
     if cnp.PyArray_SIZE(<cnp.ndarray>x) != cnp.PyArray_SIZE(<cnp.ndarray>y):
         raise ValueError("x and y differ in size")
@@ -106,6 +111,20 @@ cdef int _run_dropout(int typenum, const fd_stream *s, const void *x, void *y, u
             rc = fd_dropout_f64(s, <const double *>x, <double *>y, bits, n, scale, flags)
         else:
             rc = fd_dropout_f16(s, <const uint16_t *>x, <uint16_t *>y, bits, n, <float>scale, flags)
+    return rc
+
+
+cdef int _run_apply_bits(int typenum, const uint8_t *bits, const void *x, void *y, size_t n,
+                         double scale, unsigned flags) noexcept:
+    """The C apply_bits of the dtype typenum, without the GIL; returns its status."""
+    cdef int rc
+    with nogil:
+        if typenum == cnp.NPY_FLOAT:
+            rc = fd_apply_bits_f32(bits, <const float *>x, <float *>y, n, <float>scale, flags)
+        elif typenum == cnp.NPY_DOUBLE:
+            rc = fd_apply_bits_f64(bits, <const double *>x, <double *>y, n, scale, flags)
+        else:
+            rc = fd_apply_bits_f16(bits, <const uint16_t *>x, <uint16_t *>y, n, <float>scale, flags)
     return rc
 
 
@@ -156,7 +175,7 @@ cdef object _fast_forward(object x, object p, object seed, object offset, object
         return NotImplemented
     cdef cnp.ndarray xa = <cnp.ndarray>x
     cdef int typenum = cnp.PyArray_TYPE(xa)
-    if typenum != cnp.NPY_FLOAT and typenum != cnp.NPY_DOUBLE and typenum != _NPY_HALF:
+    if not _is_float(typenum):
         return NotImplemented
     cdef cnp.npy_intp n = cnp.PyArray_SIZE(xa)
     if not (0 <= seed < _U64_END and 0 <= offset and offset + n <= _U64_END) or n == 0:
@@ -166,13 +185,9 @@ cdef object _fast_forward(object x, object p, object seed, object offset, object
     cdef bint inverted = scaling == "inverted"
     if not inverted and scaling != "classic":
         return NotImplemented
-    cdef cnp.ndarray ya
-    if out is None:
-        ya = cnp.PyArray_EMPTY(cnp.PyArray_NDIM(xa), cnp.PyArray_DIMS(xa), typenum, 0)
-    else:
-        ya = _plain_out(out, xa, typenum)
-        if ya is None:
-            return NotImplemented
+    cdef cnp.ndarray ya = _fast_result(out, xa, typenum)
+    if ya is None:
+        return NotImplemented
     cdef cnp.ndarray bits = None
     cdef cnp.npy_intp nbytes = (n + 7) // 8
     cdef uint8_t *bp = NULL
@@ -193,9 +208,12 @@ cdef object _fast_forward(object x, object p, object seed, object offset, object
     return ya, view
 
 
-cdef cnp.ndarray _plain_out(object out, cnp.ndarray xa, int typenum):
-    """out as the fast paths write it: a plain writeable array of xa's dtype and shape that
-    is xa itself or does not overlap it; None if it is anything else."""
+cdef cnp.ndarray _fast_result(object out, cnp.ndarray xa, int typenum):
+    """The array a fast path writes: a new one like xa for out None, else out if it is a
+    plain writeable array of xa's dtype and shape that is xa itself or does not overlap
+    it; None if it is anything else."""
+    if out is None:
+        return cnp.PyArray_EMPTY(cnp.PyArray_NDIM(xa), cnp.PyArray_DIMS(xa), typenum, 0)
     if not _plain(out, _FAST_FLAGS | cnp.NPY_ARRAY_WRITEABLE):
         return None
     cdef cnp.ndarray ya = <cnp.ndarray>out
@@ -242,7 +260,7 @@ def backward_fast(grad, shape, p, scaling, seed, offset, bits, out):
         return NotImplemented
     cdef cnp.ndarray ga = <cnp.ndarray>grad
     cdef int typenum = cnp.PyArray_TYPE(ga)
-    if typenum != cnp.NPY_FLOAT and typenum != cnp.NPY_DOUBLE and typenum != _NPY_HALF:
+    if not _is_float(typenum):
         return NotImplemented
     cdef cnp.npy_intp n = cnp.PyArray_SIZE(ga)
     cdef bint inverted = scaling == "inverted"
@@ -261,36 +279,24 @@ def backward_fast(grad, shape, p, scaling, seed, offset, bits, out):
         bs = <uintptr_t>bp
     elif type(seed) is not int or type(offset) is not int:
         return NotImplemented
-    cdef cnp.ndarray ya
-    if out is None:
-        ya = cnp.PyArray_EMPTY(cnp.PyArray_NDIM(ga), cnp.PyArray_DIMS(ga), typenum, 0)
-    else:
-        ya = _plain_out(out, ga, typenum)
-        if ya is None:
-            return NotImplemented
-        ys = <uintptr_t>cnp.PyArray_DATA(ya)
-        if bp != NULL and bs < ys + <uintptr_t>cnp.PyArray_NBYTES(ya) and ys < bs + nb:
-            return NotImplemented  # out over the bits: the general path copies them first
+    cdef cnp.ndarray ya = _fast_result(out, ga, typenum)
+    if ya is None:
+        return NotImplemented
+    ys = <uintptr_t>cnp.PyArray_DATA(ya)
+    if bp != NULL and bs < ys + <uintptr_t>cnp.PyArray_NBYTES(ya) and ys < bs + nb:
+        return NotImplemented  # out over the bits: the general path copies them first
     cdef double scale = 1.0 / (1.0 - p) if inverted else 1.0
     cdef unsigned flags = FD_SCALE if inverted else 0
     cdef uint64_t thr = 0
     cdef fd_stream st
     cdef void *gp = cnp.PyArray_DATA(ga)
     cdef void *yp = cnp.PyArray_DATA(ya)
-    cdef int rc
     if bp == NULL:
         _check(fd_threshold(p, &thr))
         st = fd_stream(fd_key(seed), offset, thr)
         _check(_run_dropout(typenum, &st, gp, yp, NULL, n, scale, flags))
-        return ya
-    with nogil:
-        if typenum == cnp.NPY_FLOAT:
-            rc = fd_apply_bits_f32(bp, <const float *>gp, <float *>yp, n, <float>scale, flags)
-        elif typenum == cnp.NPY_DOUBLE:
-            rc = fd_apply_bits_f64(bp, <const double *>gp, <double *>yp, n, scale, flags)
-        else:
-            rc = fd_apply_bits_f16(bp, <const uint16_t *>gp, <uint16_t *>yp, n, <float>scale, flags)
-    _check(rc)
+    else:
+        _check(_run_apply_bits(typenum, bp, gp, yp, n, scale, flags))
     return ya
 
 
@@ -328,15 +334,7 @@ def apply_bits(bits, x, y, double scale, unsigned flags):
     cdef const uint8_t *bp = <const uint8_t *>cnp.PyArray_DATA(<cnp.ndarray>bits)
     cdef void *xp = cnp.PyArray_DATA(<cnp.ndarray>x)
     cdef void *yp = cnp.PyArray_DATA(<cnp.ndarray>y)
-    cdef int rc
-    with nogil:
-        if typenum == cnp.NPY_FLOAT:
-            rc = fd_apply_bits_f32(bp, <const float *>xp, <float *>yp, n, <float>scale, flags)
-        elif typenum == cnp.NPY_DOUBLE:
-            rc = fd_apply_bits_f64(bp, <const double *>xp, <double *>yp, n, scale, flags)
-        else:
-            rc = fd_apply_bits_f16(bp, <const uint16_t *>xp, <uint16_t *>yp, n, <float>scale, flags)
-    _check(rc)
+    _check(_run_apply_bits(typenum, bp, xp, yp, n, scale, flags))
 
 
 def isa_names():
