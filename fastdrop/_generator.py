@@ -125,6 +125,11 @@ class Generator:
         streams in every run and process, and a second ``spawn(4)`` four
         more. The parent's own stream (its offset) is not used or moved.
 
+        This is how worker processes get streams of their own: one
+        Generator (or layer) pickled into several workers gives each of
+        them the same masks, while ``gen.spawn(n_workers)`` gives each one
+        an independent stream (README, "Streams for several workers").
+
         Parameters
         ----------
         n : int
