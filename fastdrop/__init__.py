@@ -7,14 +7,16 @@ and chunking. See SPEC.md for the stream, named by `RNG_SPEC`.
 Contents
 --------
 - `dropout`, `dropout_forward`, `dropout_backward`: the functions.
-- `Mask`: what backward needs; `Generator`: a seed and a running offset.
+- `Mask`: what backward needs; `Generator`: a seed and a running offset,
+  with `Generator.spawn` for independent child streams.
+- `manual_seed`, `default_generator`: the stream behind ``seed=None``.
 - `Dropout`: a layer with train and eval modes.
 - `simd_info`, `set_num_threads`, `get_num_threads`: kernels and threads.
 """
 
 from fastdrop._api import dropout, dropout_backward, dropout_forward
 from fastdrop._core import RNG_SPEC
-from fastdrop._generator import Generator
+from fastdrop._generator import Generator, default_generator, manual_seed
 from fastdrop._info import get_num_threads, set_num_threads, simd_info
 from fastdrop._layer import Dropout
 from fastdrop._mask import Mask
@@ -26,10 +28,12 @@ __all__ = [
     "Generator",
     "Mask",
     "__version__",
+    "default_generator",
     "dropout",
     "dropout_backward",
     "dropout_forward",
     "get_num_threads",
+    "manual_seed",
     "set_num_threads",
     "simd_info",
 ]

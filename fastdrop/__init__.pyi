@@ -1,14 +1,42 @@
-"""Type stubs for the public fastdrop API."""
+"""Type stubs for the public fastdrop API.
 
-from typing import Literal, SupportsIndex, TypedDict
+Array results keep the input's float type: an ``NDArray[np.float32]`` in
+gives an ``NDArray[np.float32]`` out (`_F`, a TypeVar bound to the three
+float types); other array-likes (lists, Python floats) give
+``NDArray[np.floating[Any]]``.
+"""
+
+from fractions import Fraction
+from typing import Any, Literal, SupportsIndex, TypedDict, TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
 
-_Float = np.float16 | np.float32 | np.float64
-_Array = npt.NDArray[_Float]
+_F = TypeVar("_F", bound=np.float16 | np.float32 | np.float64)
+_G = TypeVar("_G", bound=np.float16 | np.float32 | np.float64)
+_AnyFloat = npt.NDArray[np.floating[Any]]
+_Real = float | np.floating[Any] | np.integer[Any] | Fraction
+_Int = int | np.integer[Any]
+_Flag = bool | np.bool_
+_Seed = int | np.integer[Any] | np.random.SeedSequence | np.random.Generator | None
 _Scaling = Literal["inverted", "classic"]
 _Store = Literal["bits", "seed"]
+
+__all__ = [
+    "RNG_SPEC",
+    "Dropout",
+    "Generator",
+    "Mask",
+    "__version__",
+    "default_generator",
+    "dropout",
+    "dropout_backward",
+    "dropout_forward",
+    "get_num_threads",
+    "manual_seed",
+    "set_num_threads",
+    "simd_info",
+]
 
 __version__: str
 RNG_SPEC: str
@@ -19,44 +47,79 @@ class _SimdInfo(TypedDict):
     known: list[str]
 
 def simd_info() -> _SimdInfo: ...
-def set_num_threads(n: int | None) -> None: ...
+def set_num_threads(n: _Int | None) -> None: ...
 def get_num_threads() -> int: ...
+def manual_seed(seed: int | np.integer[Any] | np.random.SeedSequence | np.random.Generator) -> Generator: ...
+def default_generator() -> Generator: ...
+@overload
+def dropout(
+    x: npt.NDArray[_F] | _F,
+    p: _Real = 0.5,
+    *,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    training: _Flag = True,
+    scaling: _Scaling = "inverted",
+    out: npt.NDArray[_F] | None = None,
+) -> npt.NDArray[_F]: ...
+@overload
 def dropout(
     x: npt.ArrayLike,
-    p: float = 0.5,
+    p: _Real = 0.5,
     *,
-    seed: int | None = None,
-    offset: int = 0,
-    training: bool = True,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    training: _Flag = True,
     scaling: _Scaling = "inverted",
-    out: _Array | None = None,
-) -> _Array: ...
+    out: _AnyFloat | None = None,
+) -> _AnyFloat: ...
+@overload
 def dropout_forward(
-    x: npt.ArrayLike,
-    p: float = 0.5,
+    x: npt.NDArray[_F] | _F,
+    p: _Real = 0.5,
     *,
-    seed: int | None = None,
-    offset: int = 0,
+    seed: _Seed = None,
+    offset: _Int = 0,
     scaling: _Scaling = "inverted",
     store: _Store = "bits",
-    out: _Array | None = None,
-) -> tuple[_Array, Mask]: ...
+    out: npt.NDArray[_F] | None = None,
+) -> tuple[npt.NDArray[_F], Mask]: ...
+@overload
+def dropout_forward(
+    x: npt.ArrayLike,
+    p: _Real = 0.5,
+    *,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    scaling: _Scaling = "inverted",
+    store: _Store = "bits",
+    out: _AnyFloat | None = None,
+) -> tuple[_AnyFloat, Mask]: ...
+@overload
+def dropout_backward(
+    grad: npt.NDArray[_G] | _G,
+    mask: Mask,
+    *,
+    out: npt.NDArray[_G] | None = None,
+    accumulate: _Flag = False,
+) -> npt.NDArray[_G]: ...
+@overload
 def dropout_backward(
     grad: npt.ArrayLike,
     mask: Mask,
     *,
-    out: _Array | None = None,
-    accumulate: bool = False,
-) -> _Array: ...
+    out: _AnyFloat | None = None,
+    accumulate: _Flag = False,
+) -> _AnyFloat: ...
 
 class Mask:
     def __init__(
         self,
-        shape: SupportsIndex | tuple[SupportsIndex, ...],
-        p: float,
+        shape: SupportsIndex | tuple[SupportsIndex, ...] | list[SupportsIndex],
+        p: _Real,
         *,
-        seed: int,
-        offset: int = 0,
+        seed: _Int,
+        offset: _Int = 0,
         scaling: _Scaling = "inverted",
         bits: npt.NDArray[np.uint8] | None = None,
     ) -> None: ...
@@ -86,49 +149,126 @@ class Mask:
     def to_bool(self) -> npt.NDArray[np.bool_]: ...
 
 class Generator:
-    def __init__(self, seed: int | None = None, *, offset: int = 0) -> None: ...
+    def __init__(self, seed: _Seed = None, *, offset: _Int = 0) -> None: ...
     @property
     def seed(self) -> int: ...
     @property
     def offset(self) -> int: ...
+    @property
+    def n_children_spawned(self) -> int: ...
+    def spawn(self, n: _Int) -> list[Generator]: ...
+    @overload
+    def dropout(
+        self,
+        x: npt.NDArray[_F] | _F,
+        p: _Real = 0.5,
+        *,
+        training: _Flag = True,
+        scaling: _Scaling = "inverted",
+        out: npt.NDArray[_F] | None = None,
+    ) -> npt.NDArray[_F]: ...
+    @overload
     def dropout(
         self,
         x: npt.ArrayLike,
-        p: float = 0.5,
+        p: _Real = 0.5,
         *,
-        training: bool = True,
+        training: _Flag = True,
         scaling: _Scaling = "inverted",
-        out: _Array | None = None,
-    ) -> _Array: ...
+        out: _AnyFloat | None = None,
+    ) -> _AnyFloat: ...
+    @overload
     def dropout_forward(
         self,
-        x: npt.ArrayLike,
-        p: float = 0.5,
+        x: npt.NDArray[_F] | _F,
+        p: _Real = 0.5,
         *,
         scaling: _Scaling = "inverted",
         store: _Store = "bits",
-        out: _Array | None = None,
-    ) -> tuple[_Array, Mask]: ...
+        out: npt.NDArray[_F] | None = None,
+    ) -> tuple[npt.NDArray[_F], Mask]: ...
+    @overload
+    def dropout_forward(
+        self,
+        x: npt.ArrayLike,
+        p: _Real = 0.5,
+        *,
+        scaling: _Scaling = "inverted",
+        store: _Store = "bits",
+        out: _AnyFloat | None = None,
+    ) -> tuple[_AnyFloat, Mask]: ...
 
 class Dropout:
     p: float
     scaling: _Scaling
     store: _Store
+    name: str | None
     training: bool
     generator: Generator
     mask: Mask | None
     def __init__(
         self,
-        p: float = 0.5,
+        p: _Real = 0.5,
         *,
-        seed: int | None = None,
+        seed: _Seed = None,
         scaling: _Scaling = "inverted",
         store: _Store = "bits",
+        name: str | None = None,
     ) -> None: ...
-    def train(self, mode: bool = True) -> Dropout: ...
+    def train(self, mode: _Flag = True) -> Dropout: ...
     def eval(self) -> Dropout: ...
-    def forward(self, x: npt.ArrayLike, *, out: _Array | None = None) -> _Array: ...
-    def __call__(self, x: npt.ArrayLike, *, out: _Array | None = None) -> _Array: ...
+    @overload
+    def forward(
+        self,
+        x: npt.NDArray[_F] | _F,
+        *,
+        training: _Flag | None = None,
+        return_mask: Literal[False] = False,
+        out: npt.NDArray[_F] | None = None,
+    ) -> npt.NDArray[_F]: ...
+    @overload
+    def forward(
+        self,
+        x: npt.NDArray[_F] | _F,
+        *,
+        training: _Flag | None = None,
+        return_mask: Literal[True],
+        out: npt.NDArray[_F] | None = None,
+    ) -> tuple[npt.NDArray[_F], Mask | None]: ...
+    @overload
+    def forward(
+        self,
+        x: npt.ArrayLike,
+        *,
+        training: _Flag | None = None,
+        return_mask: Literal[False] = False,
+        out: _AnyFloat | None = None,
+    ) -> _AnyFloat: ...
+    @overload
+    def forward(
+        self,
+        x: npt.ArrayLike,
+        *,
+        training: _Flag | None = None,
+        return_mask: Literal[True],
+        out: _AnyFloat | None = None,
+    ) -> tuple[_AnyFloat, Mask | None]: ...
+    __call__ = forward
+    @overload
     def backward(
-        self, grad: npt.ArrayLike, *, out: _Array | None = None, accumulate: bool = False
-    ) -> _Array: ...
+        self,
+        grad: npt.NDArray[_G] | _G,
+        mask: Mask | None = None,
+        *,
+        out: npt.NDArray[_G] | None = None,
+        accumulate: _Flag = False,
+    ) -> npt.NDArray[_G]: ...
+    @overload
+    def backward(
+        self,
+        grad: npt.ArrayLike,
+        mask: Mask | None = None,
+        *,
+        out: _AnyFloat | None = None,
+        accumulate: _Flag = False,
+    ) -> _AnyFloat: ...

@@ -35,7 +35,7 @@ def self_check() -> tuple[int, list[str]]:
                         grad = fastdrop.dropout_backward(x, mask)
                         ok = (
                             y.tobytes() == expected.tobytes()
-                            and mask.bits.tobytes() == _reference.packed_bits(keep).tobytes()
+                            and mask.packed_bits().tobytes() == _reference.packed_bits(keep).tobytes()
                             and grad.tobytes() == expected.tobytes()
                         )
                         cases += 1
@@ -68,9 +68,13 @@ def _best_time(fn, budget: float = 0.3, repeats: int = 20) -> float:
 
 
 def timing_table(sizes) -> list[str]:
-    """Forward dropout of float32 at p = 0.5: fastdrop, a NumPy one-liner, np.copyto."""
+    """Forward dropout of float32 at p = 0.5: fastdrop, a NumPy one-liner, np.copyto.
+
+    The last column, "vs numpy", is the one-liner's time over fastdrop's (2.0x: fastdrop
+    takes half the time of the one-liner).
+    """
     rows = [
-        f"{'elements':>10} {'fastdrop':>16} {'numpy one-liner':>17} {'np.copyto':>16} {'speedup':>8}",
+        f"{'elements':>10} {'fastdrop':>16} {'numpy one-liner':>17} {'np.copyto':>16} {'vs numpy':>8}",
     ]
     rng = np.random.default_rng(0)
     for n in sizes:
@@ -111,7 +115,8 @@ def main(argv=None) -> int:
         "output, mask and gradient bit-identical to the NumPy reference)"
     )
     if not args.no_timing:
-        print("\nforward dropout, float32, p=0.5, best of repeated runs (GB/s counts 8 bytes/element):")
+        print("\nforward dropout, float32, p=0.5, best of repeated runs (GB/s counts 8 bytes/element;")
+        print("vs numpy: the NumPy one-liner's time over fastdrop's):")
         for row in timing_table([1_000, 65_536, 1_048_576, 16_777_216]):
             print(row)
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fastdrop import _checks, _core
+from fastdrop import _checks, _core, _generator
 from fastdrop._checks import is_direct, native, same_memory
 from fastdrop._mask import Mask, read_only_view, training_scale
 
@@ -23,20 +23,24 @@ def _flags(scaling: str, accumulate: bool = False) -> int:
     )
 
 
-def _work(out, shape: tuple, dtype: np.dtype, keep: bool = False) -> np.ndarray:
-    """The C-contiguous, aligned, native-order array the kernel writes.
+def _target(like: np.ndarray, out, keep: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(result, work): the array a call returns and the array its kernel writes.
 
-    That is out itself when it is such an array (a subclass through a plain
-    view of its memory), else a fresh array that `_result` copies into out;
-    with keep, the fresh array starts with out's values (accumulation).
+    result is out, or a new array with like's dtype (byte order included)
+    and memory layout (``order="K"``, as NumPy's ufuncs give). work is result
+    itself when the kernel can write it in place (C-contiguous, aligned,
+    native order; a subclass through a plain view of its memory), else a
+    fresh C-order native array that `_finish` copies into result; with
+    keep, it starts with result's values (accumulation). The kernel always
+    walks the logical C order, so the mask index does not depend on layout.
     """
-    if out is None:
-        return np.empty(shape, dtype=dtype.newbyteorder("="))
-    if is_direct(out):
-        return out if type(out) is np.ndarray else out.view(np.ndarray)
+    result = np.empty_like(like, order="K") if out is None else out
+    if is_direct(result):
+        return result, (result if type(result) is np.ndarray else result.view(np.ndarray))
+    native_dtype = result.dtype.newbyteorder("=")
     if keep:
-        return np.array(out, dtype=out.dtype.newbyteorder("="), order="C")
-    return np.empty(shape, dtype=dtype.newbyteorder("="))
+        return result, np.array(result, dtype=native_dtype, order="C")
+    return result, np.empty(result.shape, dtype=native_dtype)
 
 
 def _source(x: np.ndarray, work: np.ndarray) -> np.ndarray:
@@ -54,13 +58,11 @@ def _source(x: np.ndarray, work: np.ndarray) -> np.ndarray:
     return xin
 
 
-def _result(work: np.ndarray, out, dtype: np.dtype) -> np.ndarray:
-    """out, or a new array of dtype (byte order included), holding what the kernel wrote."""
-    if out is None:
-        return work if work.dtype == dtype else work.astype(dtype)
-    if work is not out and work.base is not out:
-        np.copyto(out, work)
-    return out
+def _finish(result: np.ndarray, work: np.ndarray) -> np.ndarray:
+    """result, holding what the kernel wrote into work."""
+    if work is not result and work.base is not result:
+        np.copyto(result, work)
+    return result
 
 
 def _forward(x, p, seed, offset, scaling, store, out):
@@ -69,28 +71,32 @@ def _forward(x, p, seed, offset, scaling, store, out):
     store is "bits", "seed", or None when no Mask is wanted.
     """
     n = x.size
+    if store == "bits":
+        fast = _core.forward_fast(x, p, seed, offset, scaling, out)
+        if fast is not NotImplemented:
+            return fast[0], Mask._checked(x.shape, n, p, seed, offset, scaling, fast[1])
+    else:
+        y = _core.dropout_fast(x, p, seed, offset, scaling, out)
+        if y is not NotImplemented:
+            return y, None if store is None else Mask._checked(
+                x.shape, n, p, seed, offset, scaling, None)
     bits = np.empty((n + 7) // 8, dtype=np.uint8) if store == "bits" else None
-    y = _core.dropout_fast(x, p, seed, offset, scaling, out, bits) if n else NotImplemented
-    if y is NotImplemented:
-        work = _work(out, x.shape, x.dtype)
-        if n:
-            _core.dropout(
-                _source(x, work), work, bits, _core.key(seed), offset,
-                _core.threshold(p), training_scale(p, scaling), _flags(scaling),
-            )
-        y = _result(work, out, x.dtype)
+    y, work = _target(x, out)
+    if n:
+        _core.dropout(
+            _source(x, work), work, bits, _core.key(seed), offset,
+            _core.threshold(p), training_scale(p, scaling), _flags(scaling),
+        )
+    _finish(y, work)
     if store is None:
         return y, None
-    mask = Mask.__new__(Mask)  # arguments already checked
-    mask._shape, mask._size, mask._p = x.shape, n, p
-    mask._seed, mask._offset, mask._scaling = seed, offset, scaling
-    mask._bits = None if bits is None else read_only_view(bits)
-    return y, mask
+    bits = None if bits is None else read_only_view(bits)
+    return y, Mask._checked(x.shape, n, p, seed, offset, scaling, bits)
 
 
 def _inference(x, p, scaling, out):
     """Inference pass: identity (inverted) or x * (1 - p) (classic)."""
-    y = np.empty(x.shape, dtype=x.dtype) if out is None else out
+    y = np.empty_like(x, order="K") if out is None else out
     if scaling == "inverted":
         np.copyto(y, x)
     else:
@@ -98,6 +104,11 @@ def _inference(x, p, scaling, out):
         with np.errstate(all="ignore"):
             np.copyto(y, np.multiply(x, ct(1.0 - p), dtype=ct), casting="unsafe")
     return y
+
+
+def _seed(seed) -> int:
+    """A checked seed; None takes the next child seed of the default Generator."""
+    return _generator.draw_seed() if seed is None else _checks.check_seed(seed)
 
 
 def _check_common(x, p, scaling, out, name="x"):
@@ -124,9 +135,11 @@ def dropout(x, p=0.5, *, seed=None, offset=0, training=True, scaling="inverted",
         Drop probability in [0, 1]. p = 0 keeps every element, p = 1 drops all.
         Any real number (int, Fraction, NumPy scalar, 0-d array) is rounded
         once to binary64; bool, complex and Decimal are refused.
-    seed : int or None, default=None
+    seed : int, numpy.random.SeedSequence, numpy.random.Generator or None, default=None
         Seed in [0, 2**64) (a NumPy integer or 0-d integer array too, not a
-        bool). None draws a fresh seed from OS entropy.
+        bool). A SeedSequence gives its first 64-bit state word, a NumPy
+        Generator one 64-bit draw (it advances). None takes the next child
+        seed of the default Generator (`manual_seed` makes it reproducible).
     offset : int, default=0
         Stream index of the first element: element k (in C order) uses stream
         element ``offset + k``, so ``offset + x.size`` must be <= 2**64.
@@ -148,14 +161,18 @@ def dropout(x, p=0.5, *, seed=None, offset=0, training=True, scaling="inverted",
     -------
     y : numpy.ndarray
         The result, with x's shape and dtype, byte order included: ``out``
-        if given, else a new plain ndarray (0-d for a 0-d x, not a scalar).
+        if given, else a new plain ndarray with x's memory layout
+        (``order="K"``: Fortran in, Fortran out) (0-d for a 0-d x, not a
+        scalar). The mask follows the C-order index whatever the layout.
 
     Raises
     ------
     TypeError
         If x is not of a float dtype or is a masked array, p, seed, offset or
         training have the wrong type, scaling is not a str, or out is not an
-        ndarray of x's dtype. The message names the argument.
+        ndarray of x's dtype; also for a torch tensor that requires grad or
+        is not on the CPU, a CuPy array or a JAX tracer (the message says
+        what to pass instead). The message names the argument.
     ValueError
         If p is outside [0, 1] or NaN, seed or offset are out of range,
         scaling is unknown, or out has another shape or is read-only.
@@ -196,8 +213,8 @@ def dropout(x, p=0.5, *, seed=None, offset=0, training=True, scaling="inverted",
             return y
     x, p, scaling = _check_common(x, p, scaling, out)
     training = _checks.check_flag(training, "training")
-    seed = _checks.check_seed(seed)
     offset = _checks.check_offset(offset, x.size)
+    seed = _seed(seed)  # last: a call that raises draws nothing from the default stream
     if not training:
         return _inference(x, p, scaling, out)
     return _forward(x, p, seed, offset, scaling, None, out)[0]
@@ -241,10 +258,16 @@ def dropout_forward(x, p=0.5, *, seed=None, offset=0, scaling="inverted", store=
     >>> fastdrop.dropout_backward(np.ones_like(x), mask)
     array([0., 2., 0., 2., 2., 0., 0., 2.], dtype=float32)
     """
+    if seed is not None and type(store) is str and (store == "bits" or store == "seed"):
+        fast = (_core.forward_fast(x, p, seed, offset, scaling, out) if store == "bits"
+                else _core.dropout_fast(x, p, seed, offset, scaling, out))
+        if fast is not NotImplemented:  # x is a plain ndarray, the rest checked
+            y, bits = fast if store == "bits" else (fast, None)
+            return y, Mask._checked(x.shape, x.size, p, seed, offset, scaling, bits)
     x, p, scaling = _check_common(x, p, scaling, out)
     store = _checks.check_choice(store, "store", _checks.STORES)
-    seed = _checks.check_seed(seed)
     offset = _checks.check_offset(offset, x.size)
+    seed = _seed(seed)
     return _forward(x, p, seed, offset, scaling, store, out)
 
 
@@ -297,6 +320,11 @@ def dropout_backward(grad, mask, *, out=None, accumulate=False):
     >>> bool((dx == y).all()), mask.nbytes
     (True, 0)
     """
+    if type(mask) is Mask and accumulate is False:
+        dx = _core.backward_fast(grad, mask._shape, mask._p, mask._scaling, mask._seed,
+                                 mask._offset, mask._bits, out)
+        if dx is not NotImplemented:
+            return dx
     if not isinstance(mask, Mask):
         raise TypeError(f"mask must be a fastdrop.Mask, got {type(mask).__name__}")
     grad = _checks.as_float_array(grad, "grad")
@@ -308,7 +336,7 @@ def dropout_backward(grad, mask, *, out=None, accumulate=False):
     elif accumulate:
         raise ValueError("accumulate=True needs out, the array to add into")
     bits = mask._stored_bits()
-    work = _work(out, grad.shape, grad.dtype, keep=accumulate)
+    result, work = _target(grad, out, keep=accumulate)
     gin = _source(grad, work)
     flags = _flags(mask.scaling, accumulate)
     if mask.size == 0:
@@ -320,9 +348,9 @@ def dropout_backward(grad, mask, *, out=None, accumulate=False):
             gin, work, None, _core.key(mask.seed), mask.offset, mask.threshold,
             mask.scale, flags,
         )
-    return _result(work, out, grad.dtype)
+    return _finish(result, work)
 
 
 for _f in (dropout, dropout_forward):
-    _f.__doc__ = _f.__doc__.replace("{compat}", _COMPAT)
+    _f.__doc__ = (_f.__doc__ or "").replace("{compat}", _COMPAT)
 del _f

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numbers
-import secrets
 
 import numpy as np
 
@@ -54,11 +53,40 @@ def _check_uint64(value, name: str, limit: int) -> int:
     return value
 
 
-def check_seed(seed) -> int:
-    """A seed in [0, 2**64); None draws a fresh one from OS entropy."""
+def check_seed(seed, sources: bool = True) -> int:
+    """A seed in [0, 2**64) from an int, a numpy.random.SeedSequence or numpy.random.Generator.
+
+    A SeedSequence gives its first 64-bit word of state
+    (``generate_state(1, numpy.uint64)``); a numpy Generator draws one
+    integer in [0, 2**64) and so advances; without sources only integers
+    are taken. None is the caller's to resolve (the default stream), and is
+    a TypeError here.
+    """
+    if type(seed) is int:  # the common case first
+        if 0 <= seed < SEED_LIMIT:
+            return seed
+    elif not sources:
+        pass
+    elif isinstance(seed, np.random.SeedSequence):
+        return int(seed.generate_state(1, np.uint64)[0])
+    elif isinstance(seed, np.random.Generator):
+        return int(seed.integers(0, SEED_LIMIT, dtype=np.uint64))
     if seed is None:
-        return secrets.randbits(64)
+        kinds = "an int, numpy.random.SeedSequence or numpy.random.Generator" if sources else "an int"
+        raise TypeError(f"seed must be {kinds}, got NoneType")
     return _check_uint64(seed, "seed", SEED_LIMIT)
+
+
+def check_count(value, name: str) -> int:
+    """A count of things to make: an int >= 0 (NumPy integers too, not bool), below 2**64."""
+    if type(value) is not int:
+        value = scalar(value)
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+            raise TypeError(f"{name} must be an int >= 0, got {type(value).__name__}")
+        value = int(value)
+    if not 0 <= value < SEED_LIMIT:
+        raise ValueError(f"{name} must be an int >= 0 (below 2**64), got {value}")
+    return value
 
 
 def check_offset(offset, n: int) -> int:
@@ -94,14 +122,69 @@ def _not_masked(a, name: str) -> None:
         )
 
 
+def _library(x) -> str:
+    """Top-level package of x's type ("torch", "cupy", "jax", ...), read without importing it."""
+    return (getattr(type(x), "__module__", None) or "").partition(".")[0]
+
+
+def is_cupy_array(x) -> bool:
+    """True if x is a CuPy array (GPU memory), told by its type's module, without importing CuPy."""
+    return _library(x) == "cupy" and type(x).__name__ == "ndarray"
+
+
+def _is_jax_tracer(x) -> bool:
+    """True if x is an abstract JAX value (inside jit, grad or vmap), told by its type's MRO."""
+    return any(
+        c.__name__.endswith("Tracer") and (c.__module__ or "").partition(".")[0] in ("jax", "jaxlib")
+        for c in type(x).__mro__
+    )
+
+
+def refuse_foreign(x, name: str) -> None:
+    """TypeError for arrays the NumPy functions must not convert silently or cannot convert.
+
+    A torch tensor that requires grad (np.asarray would drop it from the
+    autograd graph, or torch refuses) or lives on another device, a CuPy
+    array and a JAX tracer each get a message naming the argument and what
+    to pass instead. Nothing is imported: the types are told by module name.
+    """
+    lib = _library(x)
+    if lib == "torch" and hasattr(x, "requires_grad"):
+        if x.requires_grad:
+            raise TypeError(
+                f"{name} is a torch.Tensor that requires grad: fastdrop's NumPy functions "
+                f"would cut it out of autograd. Pass {name}.detach().numpy() and apply the "
+                f"gradient yourself (dropout_backward), or use torch.nn.functional.dropout"
+            )
+        device = getattr(getattr(x, "device", None), "type", "cpu")
+        if device != "cpu":
+            raise TypeError(
+                f"{name} is a torch.Tensor on device {device!r}: fastdrop's NumPy functions "
+                f"take host memory; pass {name}.cpu().numpy()"
+            )
+    elif is_cupy_array(x):
+        raise TypeError(
+            f"{name} is a CuPy array (GPU memory): fastdrop's NumPy functions take NumPy "
+            f"arrays; pass cupy.asnumpy({name})"
+        )
+    elif lib in ("jax", "jaxlib") and _is_jax_tracer(x):
+        raise TypeError(
+            f"{name} is a JAX tracer (an abstract value inside jax.jit, grad or vmap): "
+            f"fastdrop needs concrete arrays; call it outside the transformation, on "
+            f"numpy.asarray({name}) of a concrete jax.Array, or through jax.pure_callback"
+        )
+
+
 def as_float_array(x, name: str) -> np.ndarray:
     """x as a plain ndarray of float16, float32 or float64 (any layout, any byte order).
 
     Array-likes go through ``np.asarray``; subclasses of ndarray are viewed
-    as plain ndarrays, except masked arrays, which are refused.
+    as plain ndarrays, except masked arrays, which are refused, as are
+    foreign arrays that cannot become NumPy arrays safely (`refuse_foreign`).
     """
     if type(x) is not np.ndarray:
         _not_masked(x, name)
+        refuse_foreign(x, name)
         try:
             x = np.asarray(x)
         except (ValueError, TypeError) as exc:
@@ -158,13 +241,16 @@ __all__ = [
     "STORES",
     "as_float_array",
     "check_choice",
+    "check_count",
     "check_flag",
     "check_offset",
     "check_out",
     "check_p",
     "check_seed",
+    "is_cupy_array",
     "is_direct",
     "native",
+    "refuse_foreign",
     "same_memory",
     "scalar",
 ]

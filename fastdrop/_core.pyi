@@ -1,8 +1,11 @@
 """Type stubs for the compiled module fastdrop._core."""
 
+from types import NotImplementedType
+
 import numpy as np
 import numpy.typing as npt
 
+__test__: dict[str, str]  # Cython's table of docstrings for doctest
 RNG_SPEC: str
 SCALE: int
 ACCUMULATE: int
@@ -24,14 +27,21 @@ def dropout(
     flags: int,
 ) -> None: ...
 def dropout_fast(
-    x: object,
-    p: object,
-    seed: object,
-    offset: object,
-    scaling: object,
+    x: object, p: object, seed: object, offset: object, scaling: object, out: object
+) -> npt.NDArray[np.floating] | NotImplementedType: ...
+def forward_fast(
+    x: object, p: object, seed: object, offset: object, scaling: object, out: object
+) -> tuple[npt.NDArray[np.floating], npt.NDArray[np.uint8]] | NotImplementedType: ...
+def backward_fast(
+    grad: object,
+    shape: tuple[int, ...],
+    p: float,
+    scaling: str,
+    seed: int,
+    offset: int,
+    bits: npt.NDArray[np.uint8] | None,
     out: object,
-    bits: npt.NDArray[np.uint8] | None = None,
-) -> npt.NDArray[np.floating] | type[NotImplemented]: ...
+) -> npt.NDArray[np.floating] | NotImplementedType: ...
 def apply_bits(
     bits: npt.NDArray[np.uint8],
     x: npt.NDArray[np.floating],

@@ -61,6 +61,11 @@ cdef object _U64_END = 1 << 64
 cdef int _NPY_HALF = np.dtype(np.float16).num
 
 
+cdef inline bint _is_float(int typenum):
+    """True for the type numbers of float32, float64 and float16."""
+    return typenum == cnp.NPY_FLOAT or typenum == cnp.NPY_DOUBLE or typenum == _NPY_HALF
+
+
 cdef bint _plain(object a, int flags):
     """An exact ndarray, C-contiguous, aligned, native order, with the given flags."""
     if type(a) is not np.ndarray:
@@ -88,7 +93,7 @@ cdef int _pair(object x, object y) except -1:
     cdef int typenum = cnp.PyArray_TYPE(<cnp.ndarray>x)
     if typenum != cnp.PyArray_TYPE(<cnp.ndarray>y):
         raise TypeError("x and y differ in dtype")
-    if typenum != cnp.NPY_FLOAT and typenum != cnp.NPY_DOUBLE and typenum != _NPY_HALF:
+    if not _is_float(typenum):
         raise TypeError(f"unsupported dtype {x.dtype}")
     if cnp.PyArray_SIZE(<cnp.ndarray>x) != cnp.PyArray_SIZE(<cnp.ndarray>y):
         raise ValueError("x and y differ in size")
@@ -106,6 +111,20 @@ cdef int _run_dropout(int typenum, const fd_stream *s, const void *x, void *y, u
             rc = fd_dropout_f64(s, <const double *>x, <double *>y, bits, n, scale, flags)
         else:
             rc = fd_dropout_f16(s, <const uint16_t *>x, <uint16_t *>y, bits, n, <float>scale, flags)
+    return rc
+
+
+cdef int _run_apply_bits(int typenum, const uint8_t *bits, const void *x, void *y, size_t n,
+                         double scale, unsigned flags) noexcept:
+    """The C apply_bits of the dtype typenum, without the GIL; returns its status."""
+    cdef int rc
+    with nogil:
+        if typenum == cnp.NPY_FLOAT:
+            rc = fd_apply_bits_f32(bits, <const float *>x, <float *>y, n, <float>scale, flags)
+        elif typenum == cnp.NPY_DOUBLE:
+            rc = fd_apply_bits_f64(bits, <const double *>x, <double *>y, n, scale, flags)
+        else:
+            rc = fd_apply_bits_f16(bits, <const uint16_t *>x, <uint16_t *>y, n, <float>scale, flags)
     return rc
 
 
@@ -147,22 +166,16 @@ def mask_bits(uint64_t key, uint64_t index, uint64_t threshold, bits, size_t n):
     _check(rc)
 
 
-def dropout_fast(x, p, seed, offset, scaling, out, bits=None):
-    """dropout_fast(x, p, seed, offset, scaling, out)
-
-    Training-mode dropout for the common case only: x a plain float array,
-    p a float in [0, 1], seed and offset ints in range, out None or a
-    plain array of x's dtype and shape that is x itself or does not overlap
-    it; bits None or a packed-mask array for x.size elements, which gets the
-    mask. Returns the result, or NotImplemented when any of that does not
-    hold (the caller then takes the general path, which also reports
-    errors)."""
+cdef object _fast_forward(object x, object p, object seed, object offset, object scaling,
+                          object out, bint with_bits):
+    """Training-mode dropout for the common case only (see `dropout_fast`); with with_bits
+    the result is (y, read-only packed bits)."""
     if not _plain(x, _FAST_FLAGS) or type(p) is not float or type(seed) is not int \
             or type(offset) is not int or not 0.0 <= p <= 1.0:
         return NotImplemented
     cdef cnp.ndarray xa = <cnp.ndarray>x
     cdef int typenum = cnp.PyArray_TYPE(xa)
-    if typenum != cnp.NPY_FLOAT and typenum != cnp.NPY_DOUBLE and typenum != _NPY_HALF:
+    if not _is_float(typenum):
         return NotImplemented
     cdef cnp.npy_intp n = cnp.PyArray_SIZE(xa)
     if not (0 <= seed < _U64_END and 0 <= offset and offset + n <= _U64_END) or n == 0:
@@ -172,20 +185,15 @@ def dropout_fast(x, p, seed, offset, scaling, out, bits=None):
     cdef bint inverted = scaling == "inverted"
     if not inverted and scaling != "classic":
         return NotImplemented
-    cdef cnp.ndarray ya
-    cdef uintptr_t xs, ys, nbytes = <uintptr_t>cnp.PyArray_NBYTES(xa)
-    if out is None:
-        ya = cnp.PyArray_EMPTY(cnp.PyArray_NDIM(xa), cnp.PyArray_DIMS(xa), typenum, 0)
-    else:
-        if not _plain(out, _FAST_FLAGS | cnp.NPY_ARRAY_WRITEABLE):
-            return NotImplemented
-        ya = <cnp.ndarray>out
-        if cnp.PyArray_TYPE(ya) != typenum or not cnp.PyArray_SAMESHAPE(xa, ya):
-            return NotImplemented
-        xs, ys = <uintptr_t>cnp.PyArray_DATA(xa), <uintptr_t>cnp.PyArray_DATA(ya)
-        if xs != ys and xs < ys + nbytes and ys < xs + nbytes:
-            return NotImplemented  # partial overlap: the general path copies x first
-    cdef uint8_t *bp = _bits_ptr(bits, n)
+    cdef cnp.ndarray ya = _fast_result(out, xa, typenum)
+    if ya is None:
+        return NotImplemented
+    cdef cnp.ndarray bits = None
+    cdef cnp.npy_intp nbytes = (n + 7) // 8
+    cdef uint8_t *bp = NULL
+    if with_bits:
+        bits = cnp.PyArray_EMPTY(1, &nbytes, cnp.NPY_UINT8, 0)
+        bp = <uint8_t *>cnp.PyArray_DATA(bits)
     cdef uint64_t thr = 0
     _check(fd_threshold(p, &thr))
     cdef fd_stream s = fd_stream(fd_key(seed), offset, thr)
@@ -193,6 +201,102 @@ def dropout_fast(x, p, seed, offset, scaling, out, bits=None):
     cdef unsigned flags = FD_SCALE if inverted else 0
     _check(_run_dropout(typenum, &s, cnp.PyArray_DATA(xa), cnp.PyArray_DATA(ya), bp, n,
                         scale, flags))
+    if not with_bits:
+        return ya
+    cdef cnp.ndarray view = bits.view()  # read-only and, being a view, not resizable
+    cnp.PyArray_CLEARFLAGS(view, cnp.NPY_ARRAY_WRITEABLE)
+    return ya, view
+
+
+cdef cnp.ndarray _fast_result(object out, cnp.ndarray xa, int typenum):
+    """The array a fast path writes: a new one like xa for out None, else out if it is a
+    plain writeable array of xa's dtype and shape that is xa itself or does not overlap
+    it; None if it is anything else."""
+    if out is None:
+        return cnp.PyArray_EMPTY(cnp.PyArray_NDIM(xa), cnp.PyArray_DIMS(xa), typenum, 0)
+    if not _plain(out, _FAST_FLAGS | cnp.NPY_ARRAY_WRITEABLE):
+        return None
+    cdef cnp.ndarray ya = <cnp.ndarray>out
+    if cnp.PyArray_TYPE(ya) != typenum or not cnp.PyArray_SAMESHAPE(xa, ya):
+        return None
+    cdef uintptr_t xs = <uintptr_t>cnp.PyArray_DATA(xa), ys = <uintptr_t>cnp.PyArray_DATA(ya)
+    cdef uintptr_t nbytes = <uintptr_t>cnp.PyArray_NBYTES(xa)
+    if xs != ys and xs < ys + nbytes and ys < xs + nbytes:
+        return None  # partial overlap: the general path copies x first
+    return ya
+
+
+def dropout_fast(x, p, seed, offset, scaling, out):
+    """dropout_fast(x, p, seed, offset, scaling, out)
+
+    Training-mode dropout for the common case only: x a plain, non-empty
+    float array, p a float in [0, 1], seed and offset ints in range,
+    scaling "inverted" or "classic", out None or a plain array of x's dtype
+    and shape that is x itself or does not overlap it. Returns the result,
+    or NotImplemented when any of that does not hold (the caller then takes
+    the general path, which also reports errors)."""
+    return _fast_forward(x, p, seed, offset, scaling, out, False)
+
+
+def forward_fast(x, p, seed, offset, scaling, out):
+    """forward_fast(x, p, seed, offset, scaling, out)
+
+    As `dropout_fast`, but returns (y, bits): the packed mask as a
+    read-only view, or NotImplemented."""
+    return _fast_forward(x, p, seed, offset, scaling, out, True)
+
+
+def backward_fast(grad, shape, p, scaling, seed, offset, bits, out):
+    """backward_fast(grad, shape, p, scaling, seed, offset, bits, out)
+
+    dropout_backward for the common case only: grad a plain float array of
+    the mask's shape, 0 < p < 1 (a float), bits None (regenerate from
+    seed and offset) or plain uint8 bytes of the right length, padding bits
+    0, not overlapping out; out None or as in `dropout_fast`; no
+    accumulation. Returns the result, or NotImplemented (the caller then
+    takes the general path, which also reports errors)."""
+    if not _plain(grad, _FAST_FLAGS) or type(p) is not float or not 0.0 < p < 1.0 \
+            or type(scaling) is not str or grad.shape != shape:
+        return NotImplemented
+    cdef cnp.ndarray ga = <cnp.ndarray>grad
+    cdef int typenum = cnp.PyArray_TYPE(ga)
+    if not _is_float(typenum):
+        return NotImplemented
+    cdef cnp.npy_intp n = cnp.PyArray_SIZE(ga)
+    cdef bint inverted = scaling == "inverted"
+    if n == 0 or (not inverted and scaling != "classic"):
+        return NotImplemented
+    cdef uintptr_t bs = 0, ys, nb = <uintptr_t>((n + 7) // 8)
+    cdef const uint8_t *bp = NULL
+    if bits is not None:
+        if not _plain(bits, _FAST_FLAGS) or cnp.PyArray_TYPE(<cnp.ndarray>bits) != cnp.NPY_UINT8 \
+                or cnp.PyArray_NDIM(<cnp.ndarray>bits) != 1 \
+                or <uintptr_t>cnp.PyArray_SIZE(<cnp.ndarray>bits) != nb:
+            return NotImplemented
+        bp = <const uint8_t *>cnp.PyArray_DATA(<cnp.ndarray>bits)
+        if n % 8 and bp[nb - 1] >> (n % 8):
+            return NotImplemented  # padding bits set: the general path says so
+        bs = <uintptr_t>bp
+    elif type(seed) is not int or type(offset) is not int:
+        return NotImplemented
+    cdef cnp.ndarray ya = _fast_result(out, ga, typenum)
+    if ya is None:
+        return NotImplemented
+    ys = <uintptr_t>cnp.PyArray_DATA(ya)
+    if bp != NULL and bs < ys + <uintptr_t>cnp.PyArray_NBYTES(ya) and ys < bs + nb:
+        return NotImplemented  # out over the bits: the general path copies them first
+    cdef double scale = 1.0 / (1.0 - p) if inverted else 1.0
+    cdef unsigned flags = FD_SCALE if inverted else 0
+    cdef uint64_t thr = 0
+    cdef fd_stream st
+    cdef void *gp = cnp.PyArray_DATA(ga)
+    cdef void *yp = cnp.PyArray_DATA(ya)
+    if bp == NULL:
+        _check(fd_threshold(p, &thr))
+        st = fd_stream(fd_key(seed), offset, thr)
+        _check(_run_dropout(typenum, &st, gp, yp, NULL, n, scale, flags))
+    else:
+        _check(_run_apply_bits(typenum, bp, gp, yp, n, scale, flags))
     return ya
 
 
@@ -230,15 +334,7 @@ def apply_bits(bits, x, y, double scale, unsigned flags):
     cdef const uint8_t *bp = <const uint8_t *>cnp.PyArray_DATA(<cnp.ndarray>bits)
     cdef void *xp = cnp.PyArray_DATA(<cnp.ndarray>x)
     cdef void *yp = cnp.PyArray_DATA(<cnp.ndarray>y)
-    cdef int rc
-    with nogil:
-        if typenum == cnp.NPY_FLOAT:
-            rc = fd_apply_bits_f32(bp, <const float *>xp, <float *>yp, n, <float>scale, flags)
-        elif typenum == cnp.NPY_DOUBLE:
-            rc = fd_apply_bits_f64(bp, <const double *>xp, <double *>yp, n, scale, flags)
-        else:
-            rc = fd_apply_bits_f16(bp, <const uint16_t *>xp, <uint16_t *>yp, n, <float>scale, flags)
-    _check(rc)
+    _check(_run_apply_bits(typenum, bp, xp, yp, n, scale, flags))
 
 
 def isa_names():

@@ -73,9 +73,10 @@ def set_num_threads(n) -> None:
     n = _checks.scalar(n)
     if isinstance(n, bool) or not isinstance(n, numbers.Integral):
         raise TypeError(f"n must be a positive int or None, got {type(n).__name__}")
+    n = int(n)
     if not 1 <= n <= 1 << 16:
         raise ValueError(f"n must be a positive int (at most 65536) or None, got {n}")
-    _core.set_num_threads(int(n))
+    _core.set_num_threads(n)
 
 
 def get_num_threads() -> int:

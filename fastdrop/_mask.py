@@ -14,6 +14,7 @@ _MAX_SIZE = int(np.iinfo(np.intp).max)
 
 def _check_shape(shape) -> tuple[int, ...]:
     """A tuple of non-negative ints (an int n means (n,), as in NumPy)."""
+    dims: tuple[int, ...]
     try:
         dims = (operator.index(shape),)
     except TypeError:
@@ -24,6 +25,25 @@ def _check_shape(shape) -> tuple[int, ...]:
     if any(d < 0 for d in dims):
         raise ValueError(f"shape must not have negative dimensions, got {dims}")
     return dims
+
+
+def _check_consistent(bits: np.ndarray, n: int, p: float, name: str) -> None:
+    """ValueError if packed bits set a padding bit or keep what p forbids.
+
+    The bits past element n in the last byte must be 0 (SPEC.md section 5),
+    p = 1 keeps no element and p = 0 keeps every one, so that "p = 1 gives
+    zero gradients" holds for every Mask. Only p in {0, 1} reads all bytes.
+    """
+    tail = n % 8
+    if tail and int(bits[-1]) >> tail:
+        raise ValueError(
+            f"{name} has padding bits set: the last byte may only use its low {tail} bits "
+            f"for {n} elements, got {int(bits[-1]):#04x}"
+        )
+    if p == 1.0 and bits.any():
+        raise ValueError(f"{name} keep elements but p = 1 drops every element")
+    if p == 0.0 and not np.unpackbits(bits, count=n, bitorder="little").all():
+        raise ValueError(f"{name} drop elements but p = 0 keeps every element")
 
 
 def read_only_view(bits: np.ndarray) -> np.ndarray:
@@ -69,7 +89,9 @@ class Mask:
         is regenerated from (seed, offset) when needed. The Mask keeps a
         read-only view of them (of a contiguous copy if they are strided), so
         changes to the array passed in show through; the bits are not
-        checked against the seed.
+        checked against the seed, but they must agree with p (none kept at
+        p = 1, all kept at p = 0) and their padding bits (past the last
+        element in the last byte) must be 0, here and at every use.
 
     Attributes
     ----------
@@ -96,7 +118,7 @@ class Mask:
     ValueError
         If shape has negative dimensions or too many elements, p, seed or
         offset are out of range, scaling is unknown, or bits has the wrong
-        length.
+        length, sets a padding bit or contradicts p.
 
     Notes
     -----
@@ -123,12 +145,18 @@ class Mask:
                 f"shape must have at most {_MAX_SIZE} elements, got {self._shape}"
             )
         self._p = _checks.check_p(p)
-        if seed is None:
-            raise TypeError("seed must be an int, got NoneType")
-        self._seed = _checks.check_seed(seed)
+        self._seed = _checks.check_seed(seed, sources=False)
         self._offset = _checks.check_offset(offset, self._size)
         self._scaling = _checks.check_choice(scaling, "scaling", _checks.SCALINGS)
         self._bits = None if bits is None else self._check_bits(bits)
+
+    @classmethod
+    def _checked(cls, shape, size, p, seed, offset, scaling, bits) -> Mask:
+        """A Mask from arguments a forward pass has already checked (bits its own, read-only)."""
+        mask = cls.__new__(cls)
+        mask._shape, mask._size, mask._p = shape, size, p
+        mask._seed, mask._offset, mask._scaling, mask._bits = seed, offset, scaling, bits
+        return mask
 
     def _check_bits(self, bits) -> np.ndarray:
         if not isinstance(bits, np.ndarray) or bits.dtype != np.uint8:
@@ -139,7 +167,9 @@ class Mask:
                 f"bits must be a 1-D array of {need} bytes for shape {self._shape}, "
                 f"got shape {bits.shape}"
             )
-        return read_only_view(np.ascontiguousarray(bits))
+        bits = read_only_view(np.ascontiguousarray(bits))
+        _check_consistent(bits, self._size, self._p, "bits")
+        return bits
 
     def _stored_bits(self) -> np.ndarray | None:
         """The stored bits, checked again: they may have been changed in place since."""
@@ -157,6 +187,7 @@ class Mask:
                 f"mask.bits must be {need} contiguous bytes for the mask's shape "
                 f"{self._shape}, got shape {bits.shape} with strides {bits.strides}"
             )
+        _check_consistent(bits, self._size, self._p, "mask.bits")
         return bits
 
     def __reduce__(self):
@@ -214,8 +245,9 @@ class Mask:
 
     def packed_bits(self) -> np.ndarray:
         """The packed keep bits, regenerated from (seed, offset) when not stored."""
-        if self._bits is not None:
-            return self._stored_bits()
+        stored = self._stored_bits()
+        if stored is not None:
+            return stored
         bits = np.empty((self._size + 7) // 8, dtype=np.uint8)
         if self._size:
             _core.mask_bits(

@@ -15,6 +15,7 @@ changes that forward's Mask in place (its stored bits) before it is used.
 
 from __future__ import annotations
 
+import copy
 import pickle
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -79,6 +80,34 @@ def auto_mask(a: dict) -> fastdrop.Mask:
     )[1]
 
 
+def spec_child_seed(seed: int, k: int) -> int:
+    """Child k of a Generator seeded with seed, as SPEC.md section 9 defines it (with the
+    oracle's mix64, not the package's)."""
+    m = _reference.mix64
+    u = np.uint64
+    with np.errstate(over="ignore"):
+        base = m(np.array([seed ^ 0xBB67AE8584CAA73B], dtype=u))
+        return int(m(base + u(0x9E3779B97F4A7C15) * u(k + 1))[0])
+
+
+def seed_of(a: dict) -> int:
+    """The int seed a call given a["seed"] uses, found without drawing it from its source."""
+    seed = a["seed"]
+    if seed is None:  # the next child of the default Generator
+        gen = fastdrop.default_generator()
+        return spec_child_seed(gen.seed, gen.n_children_spawned)
+    if isinstance(seed, np.random.SeedSequence):
+        return int(seed.generate_state(1, np.uint64)[0])
+    if isinstance(seed, np.random.Generator):
+        return int(copy.deepcopy(seed).integers(0, 2**64, dtype=np.uint64))
+    return int(seed)
+
+
+def mode_of(a: dict) -> bool:
+    """The mode a call runs in: a["training"], where None means the layer's (training)."""
+    return True if a["training"] is None else bool(a["training"])
+
+
 def base_args() -> dict:
     """Valid arguments for every entry point, with fresh arrays."""
     return dict(
@@ -86,7 +115,7 @@ def base_args() -> dict:
         grad=np.linspace(0.5, 3.0, SHAPE[0], dtype=np.float32),
         p=0.5, seed=1234, offset=7, training=True, scaling="inverted", store="bits",
         out=None, accumulate=False, noise=Make(noise_shape), mask=Make(auto_mask),
-        mask_bits=None, shape=SHAPE, bits=None, n=1, mode=True,
+        mask_bits=None, shape=SHAPE, bits=None, n=1, mode=True, return_mask=False, name=None,
     )
 
 
@@ -101,7 +130,18 @@ def _generator(a: dict) -> fastdrop.Generator:
 
 
 def _layer(a: dict) -> fastdrop.Dropout:
-    return fastdrop.Dropout(a["p"], **_pick(a, "seed scaling store"))
+    return fastdrop.Dropout(a["p"], **_pick(a, "seed scaling store name"))
+
+
+def _layer_forward(a: dict):
+    return _layer(a).forward(a["x"], **_pick(a, "training return_mask out"))
+
+
+def _ref_layer_forward(a: dict):
+    y = ref_forward(a, offset=0)
+    if not a["return_mask"]:
+        return y
+    return y, (ref_mask(a, np.shape(a["x"]), offset=0) if mode_of(a) else None)
 
 
 def _layer_with_attributes(a: dict):
@@ -112,12 +152,43 @@ def _layer_with_attributes(a: dict):
 
 
 def _layer_backward(a: dict):
+    """backward of the layer's one pending forward, made in the mode a["training"]."""
     layer = _layer(a)
-    layer(np.ones(a["noise"], np.float32))
-    if a["mask_bits"] is not None:
+    layer(np.ones(a["noise"], np.float32), training=a["training"])
+    if a["mask_bits"] is not None and layer.mask is not None:
         a["mask_bits"](layer.mask)
-    layer.training = a["training"]
     return layer.backward(a["grad"], **_pick(a, "out accumulate"))
+
+
+def _layer_backward_mask(a: dict):
+    """backward with an explicit Mask, on a layer with two forwards pending."""
+    layer = fastdrop.Dropout(0.5, seed=1)
+    layer(np.ones(a["noise"], np.float32))
+    layer(np.ones(a["noise"], np.float32))
+    return layer.backward(a["grad"], a["mask"], **_pick(a, "out accumulate"))
+
+
+def _spawn(a: dict) -> list:
+    return fastdrop.Generator(a["seed"]).spawn(a["n"])
+
+
+def _ref_spawn(a: dict) -> list:
+    seed = seed_of(a)
+    return [Attrs(dict(seed=spec_child_seed(seed, k), offset=0)) for k in range(int(a["n"]))]
+
+
+def _manual_seed(a: dict):
+    try:
+        gen = fastdrop.manual_seed(a["seed"])
+        return gen, fastdrop.default_generator(), fastdrop.Generator().seed
+    finally:
+        fastdrop.manual_seed(2026)
+
+
+def _ref_manual_seed(a: dict):
+    seed = seed_of(a)
+    gen = Attrs(dict(seed=seed, offset=0))
+    return gen, gen, spec_child_seed(seed, 0)
 
 
 def _threads(a: dict) -> int:
@@ -138,14 +209,14 @@ def _as_result(a: dict, values: np.ndarray) -> np.ndarray:
 
 def keep(a: dict, n: int, offset=None) -> np.ndarray:
     off = int(a["offset"]) if offset is None else offset
-    return _reference.keep_mask(int(a["seed"]), off, float(a["p"]), n)
+    return _reference.keep_mask(seed_of(a), off, float(a["p"]), n)
 
 
 def ref_forward(a: dict, offset=None, training=None) -> np.ndarray:
     x = np.asarray(a["x"])
-    training = bool(a["training"]) if training is None else training
+    training = mode_of(a) if training is None else training
     off = int(a["offset"]) if offset is None else offset
-    y = _reference.dropout(x, float(a["p"]), seed=int(a["seed"]), offset=off,
+    y = _reference.dropout(x, float(a["p"]), seed=seed_of(a), offset=off,
                            training=training, scaling=str(a["scaling"]))
     return _as_result(a, y)
 
@@ -155,7 +226,7 @@ def ref_mask(a: dict, shape, offset=None, bits_given=None) -> Attrs:
     n = int(np.prod(shape, dtype=np.int64))
     store = str(a["store"]) if bits_given is None else ("bits" if bits_given else "seed")
     return Attrs(dict(
-        shape=shape, size=n, p=float(a["p"]), seed=int(a["seed"]),
+        shape=shape, size=n, p=float(a["p"]), seed=seed_of(a),
         offset=int(a["offset"]) if offset is None else offset, scaling=str(a["scaling"]),
         store=store, to_bool=keep(a, n, offset).reshape(shape),
     ))
@@ -164,7 +235,7 @@ def ref_mask(a: dict, shape, offset=None, bits_given=None) -> Attrs:
 def ref_backward(a: dict, mask) -> np.ndarray:
     """grad through the mask (its attributes, bits from the reference), accumulated into out."""
     grad = np.asarray(a["grad"])
-    if not a["training"]:
+    if not mode_of(a):
         scaling, p = mask.scaling, mask.p
         return _as_result(a, _reference.dropout(grad, p, seed=0, training=False, scaling=scaling))
     bits = _reference.keep_mask(mask.seed, mask.offset, mask.p, mask.size)
@@ -176,7 +247,7 @@ class _Layer:
     """What the layer's forward pass used: its mask's p, seed, offset and scaling."""
 
     def __init__(self, a: dict):
-        self.p, self.seed, self.offset = float(a["p"]), int(a["seed"]), 0
+        self.p, self.seed, self.offset = float(a["p"]), seed_of(a), 0
         self.scaling, self.size = str(a["scaling"]), int(np.prod(a["noise"], dtype=np.int64))
 
 
@@ -201,25 +272,28 @@ ENTRY_POINTS = [
            lambda a: fastdrop.dropout_backward(**_pick(a, "grad mask out accumulate")),
            lambda a: ref_backward(a, a["mask"])),
     _entry("Generator", "seed offset", None, _generator,
-           lambda a: Attrs(dict(seed=int(a["seed"]), offset=int(a["offset"])))),
+           lambda a: Attrs(dict(seed=seed_of(a), offset=int(a["offset"])))),
     _entry("Generator.dropout", "x p seed offset training scaling out", "x",
            lambda a: _generator(a).dropout(**_pick(a, "x p training scaling out")), ref_forward),
     _entry("Generator.dropout_forward", "x p seed offset scaling store out", "x",
            lambda a: _generator(a).dropout_forward(**_pick(a, "x p scaling store out")),
            lambda a: (ref_forward(a, training=True), ref_mask(a, np.shape(a["x"])))),
-    _entry("Dropout", "p seed scaling store", None, _layer,
+    _entry("Generator.spawn", "seed n", None, _spawn, _ref_spawn),
+    _entry("manual_seed", "seed", None, _manual_seed, _ref_manual_seed),
+    _entry("Dropout", "p seed scaling store name", None, _layer,
            lambda a: Attrs(dict(p=float(a["p"]), scaling=str(a["scaling"]), store=str(a["store"]),
-                                training=True, mask=None,
-                                generator=Attrs(dict(seed=int(a["seed"]), offset=0))))),
+                                training=True, mask=None, name=a["name"],
+                                generator=Attrs(dict(seed=seed_of(a), offset=0))))),
     _entry("Dropout.train", "mode", None, lambda a: fastdrop.Dropout(seed=1).train(a["mode"]),
            lambda a: Attrs(dict(training=bool(a["mode"])))),
-    _entry("Dropout.forward", "x p seed scaling store out", "x",
-           lambda a: _layer(a).forward(a["x"], out=a["out"]),
-           lambda a: ref_forward(a, offset=0, training=True)),
+    _entry("Dropout.forward", "x p seed scaling store name training return_mask out", "x",
+           _layer_forward, _ref_layer_forward),
     _entry("Dropout attributes", "x p seed scaling store training", "x",
            _layer_with_attributes, lambda a: ref_forward(a, offset=0)),
     _entry("Dropout.backward", "grad noise mask_bits p seed scaling store training out accumulate",
            "grad", _layer_backward, lambda a: ref_backward(a, _Layer(a))),
+    _entry("Dropout.backward(mask)", "grad mask mask_bits out accumulate", "grad",
+           _layer_backward_mask, lambda a: ref_backward(a, a["mask"])),
     _entry("Mask", "shape p seed offset scaling bits", None,
            lambda a: fastdrop.Mask(**_pick(a, "shape p seed offset scaling bits")),
            lambda a: ref_mask(a, a["shape"], bits_given=a["bits"] is not None)),
@@ -233,7 +307,7 @@ ENTRY_POINTS = [
 ]
 
 ORDER = ["x", "grad", "p", "seed", "offset", "training", "scaling", "store", "accumulate",
-         "shape", "bits", "n", "mode", "noise", "out", "mask", "mask_bits"]
+         "shape", "bits", "n", "mode", "return_mask", "name", "noise", "out", "mask", "mask_bits"]
 
 
 def resolve(entry: Entry, overrides: dict) -> dict:

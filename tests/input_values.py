@@ -199,6 +199,11 @@ P_BAD = _table("p", [
     ("bytes", b"0.5", T),
 ])
 
+_ONLY_SEED_SOURCES = _only(
+    "dropout", "dropout_forward", "Generator", "Generator.dropout", "Generator.dropout_forward",
+    "Generator.spawn", "manual_seed", "Dropout", "Dropout.forward", "Dropout attributes",
+    "Dropout.backward")
+
 SEED_BAD = _table("seed", [
     ("-1", -1, V), ("2**64", 2**64, V), ("2**100", 2**100, V), ("-2**64", -(2**64), V),
     ("int64 -1", np.int64(-1), V), ("0-d -1", np.array(-1), V),
@@ -206,7 +211,14 @@ SEED_BAD = _table("seed", [
     ("str", "1", T), ("bytes", b"1", T), ("bool", True, T), ("numpy bool", np.bool_(True), T),
     ("complex", 1j, T), ("list", [1], T), ("1-element array", np.array([1]), T),
     ("Fraction", Fraction(2, 1), T), ("Decimal", Decimal(1), T),
-]) + _table("seed", [("None", None, T, "seed must be an int")], only=_only("Mask"))
+    ("numpy RandomState", _fresh(lambda: np.random.RandomState(1)), T),
+    ("numpy bit generator", _fresh(lambda: np.random.PCG64(1)), T),
+    ("a fastdrop Generator", _fresh(lambda: fastdrop.Generator(1)), T),
+]) + _table("seed", [("None", None, T, "seed must be an int")], only=_only("Mask", "manual_seed")) \
+  + _table("seed", [
+      ("SeedSequence", np.random.SeedSequence(1), T, "seed must be an int, got SeedSequence"),
+      ("numpy Generator", _fresh(lambda: np.random.default_rng(1)), T),
+  ], only=_only("Mask"))
 
 # Generator() takes offsets up to 2**64 (an exhausted stream); the calls need room for 10
 _CALLS = _only("dropout", "dropout_forward", "Generator.dropout", "Generator.dropout_forward",
@@ -222,10 +234,21 @@ OFFSET_BAD = _table("offset", [
 ], only=_CALLS)
 
 
-def _flag_bad(arg):
+def _flag_bad(arg, only=None):
     return _table(arg, [(label, value, T, f"{arg} must be a bool") for label, value in [
         ("str", "yes"), ("int 1", 1), ("int 0", 0), ("None", None), ("0-d bool", np.array(True)),
-        ("float", 1.0), ("list", [True])]])
+        ("float", 1.0), ("list", [True])]], only)
+
+
+# The layer's forward takes training=None (the layer's mode); the other calls do not.
+_TRAINING_NOT_NONE = _only("dropout", "Generator.dropout", "Dropout attributes")
+TRAINING_BAD = [b for b in _flag_bad("training") if b.label != "None"] + [
+    b for b in _flag_bad("training", _TRAINING_NOT_NONE) if b.label == "None"]
+
+NAME_BAD = _table("name", [
+    ("int", 1, T, "name must be a str or None"), ("bytes", b"layer", T), ("list", ["a"], T),
+    ("0-d str array", np.array("a"), T),
+])
 
 
 def _choice_bad(arg, valid, unknown):
@@ -262,10 +285,11 @@ def _mask_of(shape):
     return _fresh(lambda: fastdrop.Mask(shape, 0.5, seed=1))
 
 
-_BACKWARD = _only("dropout_backward")  # the one entry point with a mask argument
+_BACKWARD = _only("dropout_backward", "Dropout.backward(mask)")  # the entries taking a mask
 _NOT_A_MASK = "mask must be a fastdrop.Mask"
 MASK_BAD = _table("mask", [
-    ("None", None, T, _NOT_A_MASK), ("an array", np.ones(10, np.float32), T, _NOT_A_MASK),
+    ("None", None, T, _NOT_A_MASK)], only=_only("dropout_backward")) + _table("mask", [
+    ("an array", np.ones(10, np.float32), T, _NOT_A_MASK),
     ("str", "mask", T), ("dict", {}, T), ("a Generator", _fresh(lambda: fastdrop.Generator(1)), T),
     ("bool array", np.ones(10, bool), T), ("shape (11,)", _mask_of((11,)), V, "mask's shape"),
     ("shape (10, 1)", _mask_of((10, 1)), V), ("shape (5, 2)", _mask_of((5, 2)), V),
@@ -289,6 +313,11 @@ def _replace(make):
     return change
 
 
+def _set_padding(mask):
+    """Set the top bit of the last byte (a padding bit for 10 elements) through the bits' base."""
+    mask.bits.base[-1] |= 0x80
+
+
 MASK_BITS_BAD = _table("mask_bits", [
     ("bits reshaped to (1, 2)", _set_attr("shape", (1, 2)), V),
     ("bits reshaped to (2, 1)", _set_attr("shape", (2, 1)), V),
@@ -305,6 +334,7 @@ MASK_BITS_BAD = _table("mask_bits", [
     ("bits replaced: list", _replace(lambda: [0, 0]), T),
     ("bits replaced: bytes", _replace(lambda: b"\0\0"), T),
     ("bits replaced: matrix", _replace(lambda: _matrix(np.zeros((1, 2), np.uint8))), T),
+    ("a padding bit set in the array under the bits", _set_padding, V, "padding bits"),
 ])
 
 _NOT_A_SHAPE = "shape must be a tuple of ints"
@@ -324,13 +354,15 @@ BITS_BAD = _table("bits", [
     ("1 byte", np.zeros(1, np.uint8), V, "bits must be a 1-D array of 2 bytes"),
     ("3 bytes", np.zeros(3, np.uint8), V), ("shape (1, 2)", np.zeros((1, 2), np.uint8), V),
     ("0-d", np.zeros((), np.uint8), V),
+    ("padding bits set", np.array([0, 0x04], np.uint8), V, "bits has padding bits set"),
 ])
 
 N_BAD = _table("n", [
-    ("0", 0, V), ("-1", -1, V), ("65537", 65537, V), ("2**64", 2**64, V), ("float", 1.0, T),
+    ("-1", -1, V), ("2**64", 2**64, V), ("float", 1.0, T),
     ("str", "2", T), ("bool", True, T), ("numpy bool", np.bool_(True), T), ("list", [1], T),
     ("1-element array", np.array([1]), T), ("float64", np.float64(2), T),
-])
+]) + _table("n", [("0", 0, V), ("65537", 65537, V)], only=_only("set_num_threads")) \
+  + _table("n", [("None", None, T)], only=_only("Generator.spawn"))
 
 ACCUMULATE_BAD = _flag_bad("accumulate") + _table("accumulate", [
     ("True without out", Joint({"accumulate": True, "out": None}), V, "accumulate=True needs out"),
@@ -348,7 +380,7 @@ GRAD_SHAPE_BAD = _table("grad", [
 
 BAD = (
     _array_bad("x") + _array_bad("grad") + GRAD_SHAPE_BAD + P_BAD + SEED_BAD + OFFSET_BAD
-    + _flag_bad("training") + _flag_bad("mode") + ACCUMULATE_BAD
+    + TRAINING_BAD + _flag_bad("mode") + _flag_bad("return_mask") + NAME_BAD + ACCUMULATE_BAD
     + _choice_bad("scaling", "inverted", "inverse") + _choice_bad("store", "bits", "bytes")
     + OUT_BAD + MASK_BAD + MASK_BITS_BAD + SHAPE_BAD + BITS_BAD + N_BAD
 )
@@ -414,7 +446,12 @@ SEED_GOOD = _goods("seed", [
     ("0", 0), ("2**64 - 1", 2**64 - 1), ("uint64 2**64 - 1", np.uint64(2**64 - 1)),
     ("int8", np.int8(5)), ("int64", np.int64(7)), ("uint32", np.uint32(9)),
     ("0-d int", np.array(11)), ("0-d uint64 max", np.array(2**64 - 1, np.uint64)),
-])
+]) + _goods("seed", [
+    ("SeedSequence", np.random.SeedSequence(2026)),
+    ("SeedSequence with a spawn key", np.random.SeedSequence(7).spawn(2)[1]),
+    ("numpy Generator", _fresh(lambda: np.random.default_rng(12))),
+], only=_ONLY_SEED_SOURCES) + _goods("seed", [("None: the default stream", None)],
+                                     only=_ONLY_SEED_SOURCES - {"manual_seed"})
 
 OFFSET_GOOD = _goods("offset", [
     ("0", 0), ("uint64", np.uint64(3)), ("int32", np.int32(5)), ("0-d int", np.array(4)),
@@ -422,8 +459,12 @@ OFFSET_GOOD = _goods("offset", [
 ]) + _goods("offset", [("2**64 - 9", 2**64 - 9), ("2**64 (exhausted)", 2**64)],
             only=_only("Generator"))
 
-FLAG_GOOD = [g for arg in ("training", "mode") for g in _goods(arg, [
-    ("False", False), ("numpy True", np.bool_(True)), ("numpy False", np.bool_(False))])]
+FLAG_GOOD = [g for arg in ("training", "mode", "return_mask") for g in _goods(arg, [
+    ("False", False), ("numpy True", np.bool_(True)), ("numpy False", np.bool_(False))])] + [
+    Good("return_mask", "True", True),
+    Good("training", "None: the layer's mode", None, _only("Dropout.forward", "Dropout.backward")),
+    Good("name", "str", "hidden1"), Good("name", "str subclass", type("S", (str,), {})("drop")),
+]
 
 CHOICE_GOOD = _goods("scaling", [
     ("classic", "classic"), ("numpy str", np.str_("classic")),
@@ -528,7 +569,8 @@ BITS_GOOD = _goods("bits", [
 ])
 
 N_GOOD = _goods("n", [
-    ("1", 1), ("2", 2), ("int64", np.int64(2)), ("0-d", np.array(1)), ("uint8", np.uint8(3))])
+    ("1", 1), ("2", 2), ("int64", np.int64(2)), ("0-d", np.array(1)), ("uint8", np.uint8(3))]) \
+    + _goods("n", [("0", 0), ("65537", 65537)], only=_only("Generator.spawn"))
 
 GOOD = (
     [Good(None, "valid arguments")] + _array_good("x") + _array_good("grad") + P_GOOD + SEED_GOOD

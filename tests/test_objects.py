@@ -1,4 +1,4 @@
-"""Mask, Generator and the Dropout layer."""
+"""Mask and Generator (the Dropout layer: test_layer.py)."""
 
 import pickle
 
@@ -67,34 +67,51 @@ def test_generator_refuses_to_run_past_the_stream_end():
     assert mask.to_bool().shape == (0,)
 
 
-@pytest.mark.parametrize("store", ["bits", "seed"])
-@pytest.mark.parametrize("scaling", ["inverted", "classic"])
-def test_layer_train_and_eval(store, scaling):
-    layer = fastdrop.Dropout(0.4, seed=3, scaling=scaling, store=store)
-    assert layer.training
-    x = np.linspace(-1, 1, 600, dtype=np.float32).reshape(20, 30)
-    y1 = layer(x)
-    g = np.full_like(x, 2.0)
-    dx = layer.backward(g)
-    keep = layer.mask.to_bool()
-    assert_same_bits(y1, _reference.dropout(x, 0.4, seed=3, scaling=scaling))
-    assert_same_bits(dx, _reference.dropout_backward(g, keep, 0.4, scaling))
-    y2 = layer.forward(x)
-    assert layer.mask.offset == 600 and not np.array_equal(y1, y2)
-    assert layer.eval() is layer and not layer.training
-    expected_eval = x if scaling == "inverted" else x * np.float32(0.6)
-    assert_same_bits(layer(x), expected_eval)
-    assert_same_bits(layer.backward(g), g if scaling == "inverted" else g * np.float32(0.6))
-    assert layer.train() is layer and layer.training
-
-
-def test_layer_backward_before_forward():
-    with pytest.raises(RuntimeError, match="before"):
-        fastdrop.Dropout(0.5, seed=0).backward(np.ones(3))
-
-
 def test_simd_info():
     info = fastdrop.simd_info()
     assert info["active"] in info["available"]
     assert "scalar" in info["available"]
     assert info["known"] == ["scalar", "avx2", "avx512"]
+
+
+# ---- Mask bits that contradict p or set padding bits -------------------------------------
+
+def test_mask_bits_that_keep_elements_at_p_one_are_refused():
+    """p = 1 with kept bits used to give grad * 0 (NaN for an infinite grad), not zeros."""
+    with pytest.raises(ValueError, match=r"\bbits\b.*p = 1"):
+        fastdrop.Mask((10,), 1.0, seed=1, bits=np.array([1, 0], np.uint8))
+    mask = fastdrop.Mask((10,), 1.0, seed=1, bits=np.zeros(2, np.uint8))
+    grad = np.full(10, np.inf, np.float32)
+    dx = fastdrop.dropout_backward(grad, mask)
+    assert not dx.any() and not np.signbit(dx).any()
+
+
+def test_mask_bits_that_drop_elements_at_p_zero_are_refused():
+    with pytest.raises(ValueError, match=r"\bbits\b.*p = 0"):
+        fastdrop.Mask((10,), 0.0, seed=1, bits=np.array([0xFF, 0x01], np.uint8))
+    fastdrop.Mask((10,), 0.0, seed=1, bits=np.array([0xFF, 0x03], np.uint8))
+
+
+@pytest.mark.parametrize("n,last", [(10, 0x04), (10, 0x80), (1, 0x02), (15, 0x80)])
+def test_mask_padding_bits_are_refused(n, last):
+    bits = np.zeros((n + 7) // 8, np.uint8)
+    bits[-1] = last
+    with pytest.raises(ValueError, match=r"\bbits has padding bits set"):
+        fastdrop.Mask((n,), 0.5, seed=1, bits=bits)
+
+
+def test_bits_changed_under_a_mask_are_checked_again_at_backward():
+    given = np.zeros(2, np.uint8)
+    mask = fastdrop.Mask((10,), 1.0, seed=1, bits=given)
+    grad = np.ones(10, np.float32)
+    given[0] = 1  # the Mask holds a view: the change shows through
+    with pytest.raises(ValueError, match=r"mask\.bits.*p = 1"):
+        fastdrop.dropout_backward(grad, mask)
+    given[0], given[1] = 0, 0x40
+    with pytest.raises(ValueError, match=r"mask\.bits has padding bits set"):
+        fastdrop.dropout_backward(grad, mask)
+    given[1] = 0
+    mask = fastdrop.Mask((10,), 0.5, seed=1, bits=given)
+    given[1] = 0x40  # the fast path checks the padding too
+    with pytest.raises(ValueError, match=r"mask\.bits has padding bits set"):
+        fastdrop.dropout_backward(grad, mask)
