@@ -17,7 +17,7 @@
 FD_TARGET_BEGIN("avx2,f16c")
 #include <immintrin.h>
 #include "fd_kernel_common.h"
-#include "../fd_rng.h"
+#include "fastdrop/rng.h"
 
 typedef struct fd_x4 {
     __m256i s0, s1, s2, s3;
@@ -52,7 +52,7 @@ FD_INLINE fd_x4 fd_x4_zero(void)
 FD_INLINE void seed_block(uint64_t key, uint64_t g, fd_x4 *a, fd_x4 *b)
 {
     uint64_t s[FD_LANES][4], t[4][FD_LANES];
-    fd_seed_block(key, g, s);
+    fd_block_seed(key, g, s);
     for (unsigned w = 0; w < 4; w++)
         for (unsigned l = 0; l < FD_LANES; l++)
             t[w][l] = s[l][w];

@@ -18,7 +18,7 @@
 FD_TARGET_BEGIN("avx512f,avx512bw,avx512vl,f16c,avx2")
 #include <immintrin.h>
 #include "fd_kernel_common.h"
-#include "../fd_rng.h"
+#include "fastdrop/rng.h"
 
 typedef struct fd_x8 {
     __m512i s0, s1, s2, s3;
@@ -49,7 +49,7 @@ FD_INLINE fd_x8 seed_block(uint64_t key, uint64_t g)
 {
     uint64_t s[FD_LANES][4], t[4][FD_LANES];
     fd_x8 st;
-    fd_seed_block(key, g, s);
+    fd_block_seed(key, g, s);
     for (unsigned w = 0; w < 4; w++)
         for (unsigned l = 0; l < FD_LANES; l++)
             t[w][l] = s[l][w];

@@ -1,7 +1,7 @@
 /*
- * fd_kernel_common.h -- pieces every kernel shares: the element-wise rules
- * of SPEC.md section 6 (used for whole runs by the scalar kernels and for
- * heads and tails by the vector ones) and the packed-bit writer.
+ * fd_kernel_common.h -- pieces every kernel shares: runs of the element-wise
+ * rules of fastdrop/rules.h (the whole of the scalar kernels, heads and tails
+ * of the vector ones) and the packed-bit writer.
  */
 #ifndef FD_KERNEL_COMMON_H
 #define FD_KERNEL_COMMON_H
@@ -10,7 +10,7 @@
 #include <string.h>
 #include "fastdrop.h"
 #include "../fd_config.h"
-#include "../fd_half.h"
+#include "fastdrop/rules.h"
 
 /* Appends mask bits to a packed little-bit-order buffer, 32 at a time. */
 typedef struct fd_bit_writer {
@@ -48,44 +48,19 @@ FD_INLINE void fd_store_step_bits(uint8_t *p, uint64_t k, unsigned nb)
         p[1] = (uint8_t)(k >> 8);
 }
 
-/* Element-wise rules on the raw bits, without branches on the keep bit
- * (which is a coin flip and would defeat branch prediction). U is the
- * unsigned type of T's width; LOAD widens to the compute type CT and
- * STORE rounds back once. */
-#define FD_DEFINE_RULES(sfx, T, U, CT, LOAD, STORE)                           \
-    FD_INLINE U fd_bits_##sfx(T v) { U u; memcpy(&u, &v, sizeof u); return u; } \
-    FD_INLINE T fd_value_##sfx(U u) { T v; memcpy(&v, &u, sizeof v); return v; } \
-    /* y[j] for j < nb from x[j], keep bit j of k, the flags' rule */         \
+/* y[j] for j < nb from x[j] and keep bit j of k, by the rules of
+ * fastdrop/rules.h (no branches on the keep bit, a coin flip). */
+#define FD_DEFINE_RUN(sfx, T, CT)                                             \
     FD_INLINE void fd_run_##sfx(const T *x, T *y, uint64_t k, unsigned nb,    \
                                 CT scale, unsigned flags)                     \
     {                                                                         \
-        if (flags & FD_ACCUMULATE) {                                          \
-            for (unsigned j = 0; j < nb; j++) {                               \
-                CT v = LOAD(x[j]);                                            \
-                if (flags & FD_SCALE)                                         \
-                    v = v * scale;                                            \
-                const U m = (U)0 - (U)((k >> j) & 1);                         \
-                const U sum = fd_bits_##sfx(STORE((CT)(LOAD(y[j]) + v)));     \
-                y[j] = fd_value_##sfx((U)((sum & m) | (fd_bits_##sfx(y[j]) & ~m))); \
-            }                                                                 \
-        } else if (flags & FD_SCALE) {                                        \
-            for (unsigned j = 0; j < nb; j++) {                               \
-                const U m = (U)0 - (U)((k >> j) & 1);                         \
-                y[j] = fd_value_##sfx((U)(fd_bits_##sfx(STORE((CT)(LOAD(x[j]) * scale))) & m)); \
-            }                                                                 \
-        } else {                                                              \
-            for (unsigned j = 0; j < nb; j++) {                               \
-                const U m = (U)0 - (U)((k >> j) & 1);                         \
-                y[j] = fd_value_##sfx((U)(fd_bits_##sfx(x[j]) & m));          \
-            }                                                                 \
-        }                                                                     \
+        for (unsigned j = 0; j < nb; j++)                                     \
+            y[j] = fd_rule_##sfx(x[j], y[j], (unsigned)(k >> j) & 1u, scale, flags); \
     }
 
-#define FD_IDENTITY(v) (v)
-
-FD_DEFINE_RULES(f16, uint16_t, uint16_t, float, fd_half_to_float, fd_float_to_half)
-FD_DEFINE_RULES(f32, float, uint32_t, float, FD_IDENTITY, FD_IDENTITY)
-FD_DEFINE_RULES(f64, double, uint64_t, double, FD_IDENTITY, FD_IDENTITY)
+FD_DEFINE_RUN(f16, uint16_t, float)
+FD_DEFINE_RUN(f32, float, float)
+FD_DEFINE_RUN(f64, double, double)
 
 /* Elements [i, n) under the packed keep bits (i a multiple of 8): the whole
  * of the scalar apply-bits kernels, and the tails of the vector ones. */

@@ -9,7 +9,7 @@
 #include <string.h>
 #include "fd_kernels.h"
 #include "fd_kernel_common.h"
-#include "../fd_rng.h"
+#include "fastdrop/rng.h"
 
 #define FD_WORDS (FD_BLOCK / 64u)
 
@@ -23,7 +23,7 @@ static void block_keep_words(uint64_t key, uint64_t g, uint64_t threshold,
         return;
     }
     memset(w, 0, FD_WORDS * sizeof w[0]);
-    fd_seed_block(key, g, s);
+    fd_block_seed(key, g, s);
     for (unsigned t = 0; t < steps; t++) {
         for (unsigned l = 0; l < FD_LANES; l++) {
             const uint64_t r = fd_xoshiro_next(s[l]);
@@ -87,7 +87,7 @@ void fd_uniforms_scalar(const fd_stream *s, uint32_t *u, size_t n)
         const uint64_t e = s->index + i;
         const unsigned lo = (unsigned)(e % FD_BLOCK);
         const size_t cnt = FD_MIN((size_t)(FD_BLOCK - lo), n - i);
-        fd_seed_block(s->key, e / FD_BLOCK, st);
+        fd_block_seed(s->key, e / FD_BLOCK, st);
         for (unsigned t = 0; 16 * t < lo + cnt; t++) {
             for (unsigned l = 0; l < FD_LANES; l++) {
                 const uint64_t r = fd_xoshiro_next(st[l]);
