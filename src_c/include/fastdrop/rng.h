@@ -19,6 +19,7 @@
 #define FD_BLOCK 2048u /* elements per block (as in fastdrop.h) */
 #define FD_LANES 8u    /* xoshiro256++ lanes per block */
 #define FD_PARTS 2u    /* parts (32-bit halves) of each output word */
+#define FD_PART_BITS (64u / FD_PARTS)           /* 32 bits per part */
 #define FD_STEP_ELEMS (FD_LANES * FD_PARTS)     /* 16 elements per step */
 #define FD_STEPS (FD_BLOCK / FD_STEP_ELEMS)     /* 128 steps per block */
 #define FD_GOLDEN UINT64_C(0x9E3779B97F4A7C15)
@@ -89,6 +90,21 @@ FD_HD uint32_t fd_part(uint64_t r, unsigned j)
     return (uint32_t)(r >> (32 * j));
 }
 
+/* The key of the refinement hash (unused by this stream version). */
+FD_HD uint64_t fd_refine_key(uint64_t key)
+{
+    return fd_mix64(key ^ UINT64_C(0x3C6EF372FE94F82B));
+}
+
+/* The 32-bit uniform U(e) of stream element e from its part (k2 = the
+ * refinement key; this stream version's part is the uniform itself). */
+FD_HD uint32_t fd_uniform_from(uint32_t part, uint64_t k2, uint64_t e)
+{
+    (void)k2;
+    (void)e;
+    return part;
+}
+
 /* The 32-bit uniform U(e) of stream element e under key K, computed from
  * scratch (seeds one lane and runs it up to the element's step): for tests
  * and for code that needs a single element, not for bulk generation. */
@@ -101,7 +117,7 @@ FD_HD uint32_t fd_uniform_at(uint64_t key, uint64_t e)
     fd_lane_seed(key, e / FD_BLOCK, l, s);
     for (unsigned k = 0; k <= t; k++)
         r = fd_xoshiro_next(s);
-    return fd_part(r, i % FD_PARTS);
+    return fd_uniform_from(fd_part(r, i % FD_PARTS), fd_refine_key(key), e);
 }
 
 #endif /* FASTDROP_RNG_H */

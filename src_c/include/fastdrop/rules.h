@@ -48,6 +48,21 @@ FD_HD unsigned fd_keep(uint32_t u, uint64_t t)
     return (uint64_t)u < t;
 }
 
+/* 1 iff some parts need the refinement under threshold t (never in this
+ * stream version: the part is the whole uniform). */
+FD_HD unsigned fd_threshold_refines(uint64_t t)
+{
+    (void)t;
+    return 0;
+}
+
+/* 1 iff the part of element e keeps it under threshold t (k2 the
+ * refinement key). */
+FD_HD unsigned fd_keep_part(uint32_t part, uint64_t k2, uint64_t e, uint64_t t)
+{
+    return fd_keep(fd_uniform_from(part, k2, e), t);
+}
+
 /* 1 iff stream element e of key K is kept under threshold t. */
 FD_HD unsigned fd_keep_at(uint64_t key, uint64_t e, uint64_t t)
 {
