@@ -2,9 +2,10 @@
  * fd_kernel_avx2.c -- AVX2 kernels (F16C for float16 conversion).
  *
  * Lanes 0-3 and 4-7 run as two sets of four ymm state registers. One step
- * of both sets gives the uniforms of block positions 16t .. 16t+7 (set A)
- * and 16t+8 .. 16t+15 (set B) in element order; a 32-bit compare and a
- * movemask give their keep bits, four steps a group's keep word. The walk
+ * of both sets gives the bytes of block positions 64t .. 64t+31 (set A) and
+ * 64t+32 .. 64t+63 (set B) in element order; a byte compare and vpmovmskb
+ * give 32 keep bits at once, one step a group's keep word (and, where the
+ * threshold needs it, the bits of bytes equal to its top byte). The walk
  * (fd_walk.h) applies whole groups here, each eight elements under a mask
  * made from the word by one variable shift (the keep bit in the sign bit);
  * partial groups and tails go through the scalar rules. Must give the same
@@ -48,14 +49,16 @@ typedef struct fd_gen {
 } fd_gen;
 
 typedef struct fd_cmp {
-    __m256i bias, t; /* the threshold's part, biased for a signed compare */
+    __m256i bias, t, tpart; /* the threshold's byte, biased and plain */
 } fd_cmp;
 
 FD_INLINE fd_cmp cmp_make(uint64_t threshold)
 {
+    const int tp = (int)fd_threshold_part(threshold) & 0xff; /* 256 only for a constant mask */
     fd_cmp c;
-    c.bias = _mm256_set1_epi32(INT32_MIN);
-    c.t = _mm256_set1_epi32((int32_t)((uint32_t)threshold ^ UINT32_C(0x80000000)));
+    c.bias = _mm256_set1_epi8((char)0x80);
+    c.t = _mm256_set1_epi8((char)(tp ^ 0x80));
+    c.tpart = _mm256_set1_epi8((char)tp);
     return c;
 }
 
@@ -76,23 +79,26 @@ FD_INLINE void gen_seed(fd_gen *g, uint64_t key, uint64_t b)
     g->b.s3 = _mm256_loadu_si256((const __m256i *)&t[3][4]);
 }
 
-FD_INLINE unsigned keep8(const fd_cmp *c, __m256i r)
+/* Bit j: byte j of r below the threshold's byte (unsigned, by a biased
+ * signed compare); eq: equal to it. */
+FD_INLINE uint32_t below32(const fd_cmp *c, __m256i r)
 {
-    const __m256i m = _mm256_cmpgt_epi32(c->t, _mm256_xor_si256(r, c->bias));
-    return (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(m));
+    const __m256i lt = _mm256_cmpgt_epi8(c->t, _mm256_xor_si256(r, c->bias));
+    return (uint32_t)_mm256_movemask_epi8(lt);
 }
 
+FD_INLINE uint32_t equal32(const fd_cmp *c, __m256i r)
+{
+    return (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(r, c->tpart));
+}
+
+/* One step of both lane sets: the 64 bytes of positions 64t .. 64t+63 in
+ * element order (lanes 0-3, then 4-7). */
 FD_INLINE uint64_t gen_group(fd_gen *g, const fd_cmp *c, uint64_t *eq, int refine)
 {
-    uint64_t w = 0;
-    (void)refine;
-    for (unsigned t = 0; t < FD_GROUP / FD_STEP_ELEMS; t++) {
-        const unsigned ka = keep8(c, next4(&g->a));
-        const unsigned kb = keep8(c, next4(&g->b));
-        w |= (uint64_t)(ka | kb << 8) << (FD_STEP_ELEMS * t);
-    }
-    *eq = 0;
-    return w;
+    const __m256i ra = next4(&g->a), rb = next4(&g->b);
+    *eq = refine ? (uint64_t)equal32(c, ra) | (uint64_t)equal32(c, rb) << 32 : 0;
+    return (uint64_t)below32(c, ra) | (uint64_t)below32(c, rb) << 32;
 }
 
 /* Lane j of the result has bit 8q + j of w in its sign bit (q < 4). */

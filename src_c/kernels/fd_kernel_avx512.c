@@ -2,9 +2,9 @@
  * fd_kernel_avx512.c -- AVX-512 kernels (F, BW, VL; F16C for float16).
  *
  * The eight lanes run in one set of four zmm state registers; a step gives
- * the uniforms of block positions 16t .. 16t+15 in element order, and one
- * unsigned compare gives their keep bits as a 16-bit mask register, four
- * steps a group's keep word. The walk (fd_walk.h) applies whole groups
+ * the bytes of block positions 64t .. 64t+63 in element order, and one
+ * unsigned byte compare (vpcmpub) gives their keep bits as a 64-bit mask
+ * register, a group's keep word. The walk (fd_walk.h) applies whole groups
  * here: kept elements are written with masked moves (dropped ones become
  * +0.0), accumulation with masked adds. Partial groups and tails go
  * through the scalar rules. Must give the same bits as fd_kernel_scalar.c.
@@ -40,13 +40,13 @@ FD_INLINE __m512i next8(fd_x8 *g)
 typedef fd_x8 fd_gen;
 
 typedef struct fd_cmp {
-    __m512i t; /* the threshold's part */
+    __m512i tpart; /* the threshold's byte */
 } fd_cmp;
 
 FD_INLINE fd_cmp cmp_make(uint64_t threshold)
 {
     fd_cmp c;
-    c.t = _mm512_set1_epi32((int32_t)(uint32_t)threshold);
+    c.tpart = _mm512_set1_epi8((char)(fd_threshold_part(threshold) & 0xff));
     return c;
 }
 
@@ -63,14 +63,14 @@ FD_INLINE void gen_seed(fd_gen *g, uint64_t key, uint64_t b)
     g->s3 = _mm512_loadu_si512(&t[3][0]);
 }
 
+/* One step: the 64 bytes of positions 64t .. 64t+63 in element order,
+ * compared unsigned with the threshold's byte into a mask register
+ * (vpcmpub), which is the group's keep word. */
 FD_INLINE uint64_t gen_group(fd_gen *g, const fd_cmp *c, uint64_t *eq, int refine)
 {
-    uint64_t w = 0;
-    (void)refine;
-    for (unsigned t = 0; t < FD_GROUP / FD_STEP_ELEMS; t++)
-        w |= (uint64_t)_mm512_cmplt_epu32_mask(next8(g), c->t) << (FD_STEP_ELEMS * t);
-    *eq = 0;
-    return w;
+    const __m512i r = next8(g);
+    *eq = refine ? (uint64_t)_mm512_cmpeq_epi8_mask(r, c->tpart) : 0;
+    return (uint64_t)_mm512_cmplt_epu8_mask(r, c->tpart);
 }
 
 /* ===   Stores: regular, or non-temporal in 16-byte pieces (FD_STREAM)   === */

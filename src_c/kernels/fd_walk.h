@@ -122,13 +122,6 @@ FD_INLINE uint64_t fd_refined(uint64_t eq, uint64_t k2, uint64_t first, uint64_t
     return keep;
 }
 
-/* The threshold's part: what an element's part equals when it needs the
- * refinement. */
-FD_INLINE uint32_t fd_threshold_part(uint64_t threshold)
-{
-    return (uint32_t)(threshold >> (32 - FD_PART_BITS));
-}
-
 /* One partial group t of a block, positions a .. z-1 (call index of
  * position p: i + (p - lo)): exact keep bits, scalar rules. */
 #define FD_WALK_PARTIAL(sfx, HAS_Y, t, a, z)                                  \
