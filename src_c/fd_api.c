@@ -2,38 +2,28 @@
  * fd_api.c -- the public entry points: check arguments, then run the active
  * kernels. Nothing is written unless every check has passed.
  */
-#include <math.h>
 #include "fastdrop.h"
 #include "fd_dispatch.h"
 #include "fd_parallel.h"
-#include "fd_rng.h"
+#include "fd_config.h"
+#include "fastdrop/rules.h"
+
+/* The stream headers restate these; they must agree. */
+typedef char fd_block_agrees[(FD_BLOCK == 2048u) ? 1 : -1];
+typedef char fd_flags_agree[(FD_RULE_SCALE == FD_SCALE && FD_RULE_ACCUMULATE == FD_ACCUMULATE
+                              && FD_THRESHOLD_ALL == FD_KEEP_ALL) ? 1 : -1];
+typedef char fd_name_agrees[sizeof FD_RNG_SPEC == sizeof FD_RNG_NAME ? 1 : -1];
 
 uint64_t fd_key(uint64_t seed)
 {
-    return fd_mix64(seed ^ FD_KEY_SALT);
+    return fd_stream_key(seed);
 }
 
 int fd_threshold(double p, uint64_t *threshold)
 {
     if (!threshold)
         return FD_ENULL;
-    if (!(p >= 0.0 && p <= 1.0)) /* also rejects NaN */
-        return FD_EARG;
-    if (p == 0.0) {
-        *threshold = FD_KEEP_ALL;
-    } else if (p == 1.0) {
-        *threshold = 0;
-    } else {
-        /* p * 2**32 is exact; T = 2**32 - ceil(p * 2**32) = floor((1-p) 2**32),
-         * clamped so that 0 < p < 1 neither keeps nor drops everything. */
-        uint64_t t = FD_KEEP_ALL - (uint64_t)ceil(p * 4294967296.0);
-        if (t < 1)
-            t = 1;
-        if (t > FD_KEEP_ALL - 1)
-            t = FD_KEEP_ALL - 1;
-        *threshold = t;
-    }
-    return FD_OK;
+    return fd_threshold_of(p, threshold) ? FD_EARG : FD_OK; /* NaN too */
 }
 
 /* Elements index .. index + n - 1 must all be below 2**64. */

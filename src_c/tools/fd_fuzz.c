@@ -41,7 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fastdrop.h"
-#include "fd_half.h"
+#include "fastdrop/half.h"
 
 enum { DROP16, DROP32, DROP64, APPLY16, APPLY32, APPLY64, MASK, UNIFORMS, NOPS };
 static const size_t esize[NOPS] = {2, 4, 8, 2, 4, 8, 1, 4};

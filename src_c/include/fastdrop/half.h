@@ -1,41 +1,57 @@
 /*
- * fd_half.h -- IEEE binary16 <-> binary32 conversion in portable C.
+ * fastdrop/half.h -- IEEE binary16 <-> binary32 conversion in portable code
+ * (C and CUDA, see hd.h), the float16 rounding of SPEC.md section 6.
  *
  * half -> float is exact. float -> half rounds to nearest, ties to even,
  * with subnormals, overflow to infinity, and NaNs kept quiet (sign and top
  * payload bits kept), as x86 F16C and NumPy do for quiet NaNs.
  */
-#ifndef FD_HALF_H
-#define FD_HALF_H
+#ifndef FASTDROP_HALF_H
+#define FASTDROP_HALF_H
 
-#include <stdint.h>
-#include <string.h>
-#include "fd_config.h"
+#include "hd.h"
 
-FD_INLINE float fd_half_to_float(uint16_t h)
+/* The bits of a float and back (no memcpy: these headers use no libc). */
+FD_HD uint32_t fd_f32_bits(float v)
+{
+#if defined(__CUDA_ARCH__)
+    return __float_as_uint(v);
+#else
+    union { float f; uint32_t u; } c;
+    c.f = v;
+    return c.u;
+#endif
+}
+
+FD_HD float fd_f32_value(uint32_t u)
+{
+#if defined(__CUDA_ARCH__)
+    return __uint_as_float(u);
+#else
+    union { float f; uint32_t u; } c;
+    c.u = u;
+    return c.f;
+#endif
+}
+
+/* The binary32 value of the binary16 bits h, exactly. */
+FD_HD float fd_half_to_float(uint16_t h)
 {
     const uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
     const uint32_t exp = (h >> 10) & 0x1fu;
     const uint32_t man = h & 0x3ffu;
-    uint32_t bits;
-    float f;
-    if (exp == 0x1f) {
-        bits = sign | 0x7f800000u | (man << 13);
-    } else if (exp == 0) {
-        f = (float)man * 5.9604644775390625e-08f; /* man * 2**-24, exact */
-        memcpy(&bits, &f, 4);
-        bits |= sign;
-    } else {
-        bits = sign | ((exp + 112u) << 23) | (man << 13);
-    }
-    memcpy(&f, &bits, 4);
-    return f;
+    if (exp == 0x1f)
+        return fd_f32_value(sign | 0x7f800000u | (man << 13));
+    if (exp == 0) /* man * 2**-24, exact */
+        return fd_f32_value(fd_f32_bits((float)man * 5.9604644775390625e-08f) | sign);
+    return fd_f32_value(sign | ((exp + 112u) << 23) | (man << 13));
 }
 
-FD_INLINE uint16_t fd_float_to_half(float v)
+/* The binary16 bits of v rounded to nearest, ties to even; overflow gives
+ * infinity, a NaN gives a quiet NaN with v's sign and top payload bits. */
+FD_HD uint16_t fd_float_to_half(float v)
 {
-    uint32_t f;
-    memcpy(&f, &v, 4);
+    const uint32_t f = fd_f32_bits(v);
     const uint16_t sign = (uint16_t)((f >> 16) & 0x8000u);
     const uint32_t a = f & 0x7fffffffu;
     if (a > 0x7f800000u) /* NaN: quiet, keep the top payload bits */
@@ -62,4 +78,4 @@ FD_INLINE uint16_t fd_float_to_half(float v)
     return (uint16_t)(sign | h);
 }
 
-#endif /* FD_HALF_H */
+#endif /* FASTDROP_HALF_H */
