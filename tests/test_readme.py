@@ -34,10 +34,46 @@ def test_readme_example_runs(code, tmp_path):
     assert proc.returncode == 0, code + "\n" + proc.stdout + proc.stderr
 
 
-def test_help_lists_the_flags_readme_lists():
-    proc = subprocess.run([sys.executable, "-m", "fastdrop", "--help"], capture_output=True,
-                          text=True, cwd=PACKAGE_DIR, timeout=60)
-    assert proc.returncode == 0
-    flags = set(re.findall(r"(?<![\w-])(--?[a-z][\w-]*)", proc.stdout.split("options:")[1]))
-    table = README.read_text().split("python -m fastdrop --help")[1].split("\n\n", 2)[1]
-    assert flags == set(re.findall(r"`(--?[a-z][\w-]*)`", table)), (flags, table)
+COMMANDS = [None, "info", "check", "bench", "demo"]
+
+
+def _help_flags(command):
+    args = [sys.executable, "-m", "fastdrop", *([command] if command else []), "--help"]
+    proc = subprocess.run(args, capture_output=True, text=True, cwd=PACKAGE_DIR, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return set(re.findall(r"(?<![\w-])(--?[a-z][\w-]*)", proc.stdout.split("options:")[1]))
+
+
+def _readme_flags():
+    """{command: flags} from README's table of the command (first column: `fastdrop [SUB]`)."""
+    table = README.read_text().split("<!-- command table -->")[1]
+    flags = {c: set() for c in COMMANDS}
+    for row in table.strip().splitlines()[2:]:
+        if not row.startswith("|"):
+            break
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        words = cells[0].strip("`").split()
+        command = words[1] if len(words) > 1 else None
+        flags[command] |= set(re.findall(r"`(--?[a-z][\w-]*)`", cells[1]))
+    return flags
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=[c or "fastdrop" for c in COMMANDS])
+def test_command_table_lists_every_flag(command):
+    assert _help_flags(command) == _readme_flags()[command]
+
+
+def test_api_table_names_every_public_name():
+    table = README.read_text().split("<!-- api table -->")[1].split("\n\n")[1]
+    listed = set(re.findall(r"^\| `(?:fastdrop\.)?([\w.]+)", table, flags=re.M))
+    assert listed == set(fastdrop.__all__), set(fastdrop.__all__) ^ listed
+
+
+@pytest.mark.slow
+def test_demo_numbers_in_readme_are_what_the_demo_prints():
+    """README quotes `fastdrop demo`'s output; a change to the stream or the demo must update it."""
+    quoted = README.read_text().split("<!-- demo output -->")[1].split("```")[1].strip("\n")
+    proc = subprocess.run([sys.executable, "-m", "fastdrop", "demo", "--no-progress"],
+                          capture_output=True, text=True, cwd=PACKAGE_DIR, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip("\n") == quoted.removeprefix("text\n").strip("\n")
