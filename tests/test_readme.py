@@ -54,7 +54,7 @@ def _readme_flags():
         cells = [c.strip() for c in row.strip("|").split("|")]
         words = cells[0].strip("`").split()
         command = words[1] if len(words) > 1 else None
-        flags[command] |= set(re.findall(r"`(--?[a-z][\w-]*)`", cells[1]))
+        flags[command] |= set(re.findall(r"`(--?[a-z][\w-]*)[^`]*`", cells[1]))
     return flags
 
 
