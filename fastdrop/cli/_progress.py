@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from typing import Any
 
 
 class Progress:
@@ -16,9 +17,9 @@ class Progress:
     def __init__(self, total: float, description: str, enabled: bool = True):
         self.total, self.description = total, description
         self.enabled = enabled
-        self._bar = None
-        self._task = None
-        self._tqdm = None
+        self._bar: Any = None
+        self._task: Any = None
+        self._tqdm: Any = None
 
     def __enter__(self) -> Progress:
         if not self.enabled:
@@ -34,7 +35,7 @@ class Progress:
             self._bar.__enter__()
             self._task = self._bar.add_task(self.description, total=self.total)
         elif importlib.util.find_spec("tqdm") is not None:
-            from tqdm import tqdm
+            from tqdm import tqdm  # type: ignore[import-untyped]
 
             self._tqdm = tqdm(total=self.total, desc=self.description, file=sys.stderr,
                               leave=False, bar_format="{desc} {bar} {percentage:3.0f}% {elapsed}")

@@ -158,7 +158,7 @@ def plot(results: list[dict], path: str) -> None:
 
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), sharey=True)
     for ax, group in zip(axes, ("forward", "backward")):
-        lines = {}
+        lines: dict[str, list[tuple[int, float]]] = {}
         for r in results:
             if group in r["groups"]:
                 label = r["case"] + ("" if r["threads"] is None else f" ({r['threads']} thr)")

@@ -7,7 +7,7 @@ import numpy as np
 import fastdrop
 from fastdrop import _core, _reference
 
-DTYPES = (np.float16, np.float32, np.float64)
+DTYPES: tuple[type[np.floating], ...] = (np.float16, np.float32, np.float64)
 PS = (0.0, 2.0**-32, 0.1, 0.5, 1.0 - 2.0**-32, 1.0)
 #: (elements, offset): empty, a tail, a block edge, several blocks far into the stream.
 SHAPES = ((0, 0), (17, 5), (2049, 2047), (10_000, 2**40 + 3))

@@ -32,8 +32,8 @@ LEARNING_RATE = 1e-3
 def load_digits(seed: int):
     """(x_train, y_train, x_test, y_test): pixels scaled to [0, 1], float32; half for testing."""
     try:
-        from sklearn.datasets import load_digits as sk_load
-        from sklearn.model_selection import train_test_split
+        from sklearn.datasets import load_digits as sk_load  # type: ignore[import-untyped]
+        from sklearn.model_selection import train_test_split  # type: ignore[import-untyped]
     except ImportError as err:
         raise SystemExit("fastdrop demo needs scikit-learn: pip install 'fastdropout[demo]'") from err
     data = sk_load()
@@ -285,7 +285,7 @@ def one_blas_thread():
     """
     if importlib.util.find_spec("threadpoolctl") is None:
         return contextlib.nullcontext()
-    from threadpoolctl import threadpool_limits
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
     return threadpool_limits(1, user_api="blas")
 

@@ -38,7 +38,7 @@ def openmp_runtime() -> str | None:
     map is read (Linux).
     """
     if importlib.util.find_spec("threadpoolctl") is not None:
-        from threadpoolctl import threadpool_info
+        from threadpoolctl import threadpool_info  # type: ignore[import-untyped]
 
         for lib in threadpool_info():
             if lib.get("user_api") == "openmp":
@@ -58,8 +58,10 @@ def gpu() -> dict:
         return {"cupy": None, "devices": 0, "usable": False,
                 "why": "CuPy is not installed (pip install cupy-cuda12x or cupy-cuda13x)"}
     try:
-        import cupy
-
+        import cupy  # type: ignore[import-not-found]
+    except Exception as err:  # installed but broken (a missing CUDA library, say)
+        return {"cupy": None, "devices": 0, "usable": False, "why": f"import cupy failed: {err}"}
+    try:
         count = cupy.cuda.runtime.getDeviceCount()
         names = [cupy.cuda.runtime.getDeviceProperties(i)["name"].decode() for i in range(count)]
     except Exception as err:  # no driver or no device: CuPy raises its own runtime errors
