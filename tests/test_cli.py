@@ -1,5 +1,6 @@
 """The fastdrop command: info, check, bench, demo, and the run without a subcommand."""
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -188,3 +189,13 @@ def test_main_without_subcommand_runs_info_check_and_a_quick_bench():
     assert "self-check: ok" in proc.stdout
     for n in cases.QUICK_SIZES:
         assert f"{n:>11,}  forward   {cases.COPY}" in proc.stdout
+
+
+def test_a_missing_optional_library_is_named_before_any_work(monkeypatch):
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "matplotlib" else real(name, *a))
+    for args in (["bench", "--plot", "b.png"], ["demo", "--plot", "d.png"]):
+        with pytest.raises(SystemExit) as exc:
+            main(args)
+        assert "needs matplotlib" in str(exc.value) and "fastdropout[" in str(exc.value)

@@ -17,6 +17,7 @@ import numpy as np
 
 import fastdrop
 from fastdrop.cli import cases as _cases
+from fastdrop.cli._extras import require
 from fastdrop.cli._progress import Progress
 
 
@@ -183,6 +184,8 @@ def plot(results: list[dict], path: str) -> None:
 
 def run(args) -> int:
     """``fastdrop bench`` with parsed arguments (see `fastdrop.cli.main`)."""
+    if args.plot:
+        require("matplotlib", "fastdrop bench --plot", "bench")
     sizes = args.sizes or list(_cases.QUICK_SIZES if args.quick else _cases.SIZES)
     missing = [c.name for c in _cases.CASES if not c.available()]
     print(f"float32, p = {_cases.P}, outputs preallocated, minimum time per call; "

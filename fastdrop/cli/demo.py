@@ -21,6 +21,7 @@ import json
 import numpy as np
 
 import fastdrop
+from fastdrop.cli._extras import require
 from fastdrop.cli._progress import Progress
 
 HIDDEN = 256
@@ -31,11 +32,10 @@ LEARNING_RATE = 1e-3
 
 def load_digits(seed: int):
     """(x_train, y_train, x_test, y_test): pixels scaled to [0, 1], float32; half for testing."""
-    try:
-        from sklearn.datasets import load_digits as sk_load  # type: ignore[import-untyped]
-        from sklearn.model_selection import train_test_split  # type: ignore[import-untyped]
-    except ImportError as err:
-        raise SystemExit("fastdrop demo needs scikit-learn: pip install 'fastdropout[demo]'") from err
+    require("sklearn", "fastdrop demo", "demo")
+    from sklearn.datasets import load_digits as sk_load  # type: ignore[import-untyped]
+    from sklearn.model_selection import train_test_split  # type: ignore[import-untyped]
+
     data = sk_load()
     x = (data.data / 16.0).astype(np.float32)
     x_tr, x_te, y_tr, y_te = train_test_split(x, data.target, test_size=0.5, random_state=seed,
@@ -292,6 +292,8 @@ def one_blas_thread():
 
 def run(args) -> int:
     """``fastdrop demo`` with parsed arguments (see `fastdrop.cli.main`)."""
+    if args.plot:
+        require("matplotlib", "fastdrop demo --plot", "demo")
     with one_blas_thread():
         r = run_demo(args.epochs, args.seed, args.mc_samples, progress=not args.no_progress)
     for line in report(r):
