@@ -6,7 +6,7 @@ import operator
 
 import numpy as np
 
-from fastdrop import _checks, _core
+from fastdrop import _checks, _core, _gpu
 
 
 _MAX_SIZE = int(np.iinfo(np.intp).max)
@@ -214,6 +214,8 @@ class Mask:
 
     def packed_bits(self) -> np.ndarray:
         """The packed keep bits, regenerated from (seed, offset) when not stored."""
+        if _gpu.is_cupy(self._bits):
+            return _gpu.packed_bits(self)
         if self._bits is not None:
             return self._stored_bits()
         bits = np.empty((self._size + 7) // 8, dtype=np.uint8)
@@ -225,6 +227,8 @@ class Mask:
 
     def to_bool(self) -> np.ndarray:
         """The keep mask as a boolean array of the mask's shape (True = kept)."""
+        if _gpu.is_cupy(self._bits):
+            return _gpu.to_bool(self)
         keep = np.unpackbits(self.packed_bits(), count=self._size, bitorder="little")
         return keep.view(np.bool_).reshape(self._shape)
 
