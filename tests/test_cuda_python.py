@@ -186,3 +186,54 @@ def test_gpu_functions_import_cupy_only_when_called(monkeypatch):
     monkeypatch.delitem(sys.modules, "fastdrop._gpu._api", raising=False)
     with pytest.raises(ImportError):
         _gpu.dropout(np.ones(2), 0.5, seed=1)
+
+
+def _gpu_check():
+    import importlib.util
+
+    from conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("gpu_check", ROOT / "bench" / "gpu_check.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_gpu_check_dry_run(tmp_path):
+    from conftest import ROOT
+
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "gpu_check.py"), "--dry-run",
+                           "--out", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    summary = (tmp_path / "gpu-check.json").read_text()
+    assert '"dry run"' in summary and (tmp_path / "gpu-check.md").is_file()
+    bad = subprocess.run([sys.executable, str(ROOT / "bench" / "gpu_check.py"), "--dry-run",
+                          "--min-log2", "25", "--max-log2", "21"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "--min-log2" in bad.stderr
+
+
+def test_gpu_check_cases_and_judgement():
+    mod = _gpu_check()
+    cases = mod.equality_cases()
+    assert {c[0] for c in cases} == set(mod.DTYPES)
+    assert all(0 <= offset and offset + n <= 2**64 for _, n, _, offset in cases)
+    assert any(offset + n == 2**64 for _, n, _, offset in cases)
+    assert {p for _, n, p, _ in cases if n == 1} == set(mod.P_VALUES)
+    moved = mod.bytes_moved(1 << 20)
+    assert moved["copy"] == 8 << 20 and moved["fastdrop forward (bits)"] == (8 << 20) + (1 << 17)
+    # Synthetic timings: fastdrop at 90 % of copy, torch slower at one size.
+    rows = []
+    for log2 in (20, mod.TARGET_LOG2):
+        n = 1 << log2
+        for op, bw in [("copy", 100.0), ("fastdrop forward (bits)", 90.0),
+                       ("fastdrop forward (no mask)", 80.0), ("torch dropout", 50.0 if log2 == 20 else 120.0)]:
+            b = mod.bytes_moved(n)[op]
+            rows.append({"log2": log2, "n": n, "op": op, "bytes": b, "GB/s": bw, "seconds": b / bw / 1e9})
+    verdicts = {v["target"]: v for v in mod.judge(rows)}
+    assert verdicts[f"fastdrop forward (bits) >= 85% of copy GB/s at 2**{mod.TARGET_LOG2}"]["met"]
+    assert not verdicts[f"fastdrop forward (no mask) >= 85% of copy GB/s at 2**{mod.TARGET_LOG2}"]["met"]
+    speed = verdicts["fastdrop forward (bits) faster than torch dropout at every size"]
+    assert not speed["met"] and str(mod.TARGET_LOG2) in speed["value"]
+    text = mod.render_markdown({"command": "x", "environment": {}, "steps": [], "repeats": 3,
+                                "benchmark": rows, "targets": list(verdicts.values())})
+    assert "| 2**20 |" in text and "NOT met" in text
