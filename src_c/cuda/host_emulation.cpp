@@ -264,5 +264,6 @@ int fd_emu_layout_ok(void)
 unsigned fd_emu_steps(void) { return FD_STEPS; }
 unsigned fd_emu_vec_flag(void) { return FD_GPU_VEC; }
 unsigned fd_emu_run(void) { return FD_GPU_RUN; }
+unsigned fd_emu_max_threads(void) { return FD_GPU_MAX_THREADS; }
 
 } /* extern "C" */

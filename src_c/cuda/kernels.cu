@@ -76,22 +76,28 @@ FD_HD unsigned fd_gpu_keep_run(const fd_gpu_ctx *c, uint64_t r, uint64_t e)
 #if defined(__CUDACC__)
 #define FD_DEV __device__ __forceinline__
 #define FD_KERNEL extern "C" __global__ void __launch_bounds__(FD_GPU_MAX_THREADS)
+#define FD_UNROLL _Pragma("unroll")
 typedef ulonglong2 fd_v16;
 #else /* host build: host_emulation.cpp defines threadIdx, blockIdx, blockDim,
        * gridDim and __shfl_xor_sync before including this file */
 #define FD_DEV inline
 #define FD_KERNEL static void
+#define FD_UNROLL
 typedef struct alignas(16) fd_v16 {
     unsigned long long x, y;
 } fd_v16;
 #endif
 
-#define FD_GPU_MAX_THREADS 1024
+#define FD_GPU_MAX_THREADS 256 /* threads per block at most (fastdrop/_gpu/_geometry.py: THREADS) */
 /* Flags: FD_RULE_SCALE and FD_RULE_ACCUMULATE (rules.h; FD_SCALE and
  * FD_ACCUMULATE in fastdrop.h), and FD_GPU_VEC: the arrays are aligned for
  * vector loads and stores of whole runs (the host checks,
  * fastdrop/_gpu/_geometry.py). */
 #define FD_GPU_VEC 0x200u
+
+/* Steps a thread handles at a time in the generated-mask kernels: eight
+ * elements (two 16-byte accesses of float32). */
+#define FD_GPU_UNROLL (FD_GPU_RUN >= 8 ? 1u : 8u / FD_GPU_RUN)
 
 /* A group of eight threads runs the eight lanes of a work item. */
 static_assert(FD_LANES == 8, "a work item is run by a group of 8 threads, one per lane");
@@ -208,8 +214,10 @@ FD_DEV void fd_gpu_load_run(const U *p, U v[N])
     constexpr unsigned bytes = N * (unsigned)sizeof(U);
     if constexpr (bytes % 16 == 0) {
         constexpr unsigned per = 8 / (unsigned)sizeof(U); /* elements per 64-bit word */
+        FD_UNROLL
         for (unsigned c = 0; c < bytes / 16; c++) {
             const fd_v16 w = ((const fd_v16 *)p)[c];
+            FD_UNROLL
             for (unsigned i = 0; i < per; i++) {
                 v[2 * c * per + i] = (U)(w.x >> (8 * sizeof(U) * i % 64));
                 v[2 * c * per + per + i] = (U)(w.y >> (8 * sizeof(U) * i % 64));
@@ -217,13 +225,16 @@ FD_DEV void fd_gpu_load_run(const U *p, U v[N])
         }
     } else if constexpr (bytes == 8) {
         const uint64_t w = *(const uint64_t *)p;
+        FD_UNROLL
         for (unsigned i = 0; i < N; i++)
             v[i] = (U)(w >> (8 * sizeof(U) * i % 64));
     } else if constexpr (bytes == 4) {
         const uint32_t w = *(const uint32_t *)p;
+        FD_UNROLL
         for (unsigned i = 0; i < N; i++)
             v[i] = (U)(w >> (8 * sizeof(U) * i % 32));
     } else {
+        FD_UNROLL
         for (unsigned i = 0; i < N; i++)
             v[i] = p[i];
     }
@@ -235,10 +246,12 @@ FD_DEV void fd_gpu_store_run(U *p, const U v[N])
     constexpr unsigned bytes = N * (unsigned)sizeof(U);
     if constexpr (bytes % 16 == 0) {
         constexpr unsigned per = 8 / (unsigned)sizeof(U);
+        FD_UNROLL
         for (unsigned c = 0; c < bytes / 16; c++) {
             fd_v16 w;
             w.x = 0;
             w.y = 0;
+            FD_UNROLL
             for (unsigned i = 0; i < per; i++) {
                 w.x |= (unsigned long long)v[2 * c * per + i] << (8 * sizeof(U) * i % 64);
                 w.y |= (unsigned long long)v[2 * c * per + per + i] << (8 * sizeof(U) * i % 64);
@@ -247,15 +260,18 @@ FD_DEV void fd_gpu_store_run(U *p, const U v[N])
         }
     } else if constexpr (bytes == 8) {
         uint64_t w = 0;
+        FD_UNROLL
         for (unsigned i = 0; i < N; i++)
             w |= (uint64_t)v[i] << (8 * sizeof(U) * i % 64);
         *(uint64_t *)p = w;
     } else if constexpr (bytes == 4) {
         uint32_t w = 0;
+        FD_UNROLL
         for (unsigned i = 0; i < N; i++)
             w |= (uint32_t)v[i] << (8 * sizeof(U) * i % 32);
         *(uint32_t *)p = w;
     } else {
+        FD_UNROLL
         for (unsigned i = 0; i < N; i++)
             p[i] = v[i];
     }
@@ -274,11 +290,13 @@ FD_DEV void fd_gpu_apply_run(const typename D::U *x, typename D::U *y, uint64_t 
         fd_gpu_load_run<U, N>(x + k0, xv);
         if (flags & FD_RULE_ACCUMULATE)
             fd_gpu_load_run<U, N>(y + k0, yv);
+        FD_UNROLL
         for (unsigned j = 0; j < N; j++)
             yv[j] = D::rule(xv[j], yv[j], (keep >> j) & 1u, scale, flags);
         fd_gpu_store_run<U, N>(y + k0, yv);
         return;
     }
+    FD_UNROLL
     for (unsigned j = 0; j < N; j++) {
         const uint64_t k = k0 + j;
         if (k < n) {
@@ -295,6 +313,7 @@ FD_DEV void fd_gpu_apply_run(const typename D::U *x, typename D::U *y, uint64_t 
 FD_DEV unsigned fd_gpu_in_call(uint64_t k0, uint64_t n)
 {
     unsigned m = 0;
+    FD_UNROLL
     for (unsigned j = 0; j < FD_GPU_RUN; j++)
         m |= (unsigned)(k0 + j < n) << j;
     return m;
@@ -367,21 +386,47 @@ FD_DEV void fd_gpu_stream_body(const typename D::U *x, typename D::U *y, fd_u8 *
                 (void)fd_xoshiro_next(s);
         }
         uint64_t prev = 0;
-        for (unsigned t = t0; t < t0 + steps; t++) {
-            const unsigned pos = t * span + lane * FD_GPU_RUN;
-            const unsigned keep = fd_gpu_step_keep(&c, s, random, base, pos, offset, n);
-            if (DATA)
-                fd_gpu_apply_run<D, FD_GPU_RUN>(x, y, base + pos - offset, n, keep, whole,
-                                                scale, flags);
-            if (bits) {
-                const uint64_t w = fd_gpu_gather(keep, lane, group);
-                const uint64_t k = base + (uint64_t)t * span - offset;
-                if (phi == 0)
-                    fd_gpu_put_bytes(bits, w, k, n, lane);
-                else if (t > t0)
-                    fd_gpu_put_bytes(bits, (prev >> phi) | (w << (span - phi)),
-                                     k - span + phi, n, lane);
-                prev = w;
+        const unsigned last = t0 + steps;
+        for (unsigned t = t0; t < last; t += FD_GPU_UNROLL) {
+            /* FD_GPU_UNROLL steps at a time: their loads are issued before
+             * any store (a store could alias a later load in place), so each
+             * thread has whole chunks of memory in flight. */
+            typename D::U xv[FD_GPU_UNROLL][FD_GPU_RUN], yv[FD_GPU_UNROLL][FD_GPU_RUN];
+            const bool vec = DATA && whole && (flags & FD_GPU_VEC) && t + FD_GPU_UNROLL <= last;
+            if (vec) {
+                FD_UNROLL
+                for (unsigned u = 0; u < FD_GPU_UNROLL; u++) {
+                    const uint64_t k0 = base + (t + u) * span + lane * FD_GPU_RUN - offset;
+                    fd_gpu_load_run<typename D::U, FD_GPU_RUN>(x + k0, xv[u]);
+                    if (flags & FD_RULE_ACCUMULATE)
+                        fd_gpu_load_run<typename D::U, FD_GPU_RUN>(y + k0, yv[u]);
+                }
+            }
+            FD_UNROLL
+            for (unsigned u = 0; u < FD_GPU_UNROLL; u++) {
+                if (t + u >= last)
+                    break;
+                const unsigned pos = (t + u) * span + lane * FD_GPU_RUN;
+                const uint64_t k0 = base + pos - offset;
+                const unsigned keep = fd_gpu_step_keep(&c, s, random, base, pos, offset, n);
+                if (vec) {
+                    FD_UNROLL
+                    for (unsigned j = 0; j < FD_GPU_RUN; j++)
+                        yv[u][j] = D::rule(xv[u][j], yv[u][j], (keep >> j) & 1u, scale, flags);
+                    fd_gpu_store_run<typename D::U, FD_GPU_RUN>(y + k0, yv[u]);
+                } else if (DATA) {
+                    fd_gpu_apply_run<D, FD_GPU_RUN>(x, y, k0, n, keep, whole, scale, flags);
+                }
+                if (bits) {
+                    const uint64_t w = fd_gpu_gather(keep, lane, group);
+                    const uint64_t k = base + (uint64_t)(t + u) * span - offset;
+                    if (phi == 0)
+                        fd_gpu_put_bytes(bits, w, k, n, lane);
+                    else if (t + u > t0)
+                        fd_gpu_put_bytes(bits, (prev >> phi) | (w << (span - phi)),
+                                         k - span + phi, n, lane);
+                    prev = w;
+                }
             }
         }
         if (bits && phi) {
