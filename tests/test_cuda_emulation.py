@@ -24,7 +24,7 @@ STREAM = _source.stream_constants()
 BLOCK = STREAM["BLOCK"]
 # (grid, block, segments): one warp with whole blocks; odd grids; the most
 # segments; a grid too small for the work; more threads than work items.
-GEOMETRIES = [(1, 32, 1), (3, 64, 4), (2, 96, STREAM["STEPS"]), (5, 256, 16), (40, 128, 2)]
+GEOMETRIES = [(1, 32, 1), (3, 64, 4), (2, 96, STREAM["STEPS"]), (5, 256, 16), (12, 64, 2)]
 P_EDGES = [0.0, 2.0**-32, 1e-6, 0.5, 1.0 - 2.0**-32, 1.0]
 OFFSETS = [0, 1, 3, 7, 8, BLOCK - 5, BLOCK, 3 * BLOCK + 9, 2**40 + 13]
 SIZES = [1, 2, 7, 8, 9, 15, 16, 17, 63, 64, 65, BLOCK - 1, BLOCK, BLOCK + 1, 2 * BLOCK + 77]
