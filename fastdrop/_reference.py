@@ -13,9 +13,10 @@ import numpy as np
 
 BLOCK = 2048
 LANES = 8
-STEPS = BLOCK // (2 * LANES)
+STEPS = BLOCK // (8 * LANES)
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-KEY_SALT = np.uint64(0x6A09E667F3BCC909)
+KEY_SALT = np.uint64(0xBB67AE8584CAA73B)
+REFINE_SALT = np.uint64(0x3C6EF372FE94F82B)
 KEEP_ALL = 1 << 32
 
 _U64 = np.uint64
@@ -34,8 +35,13 @@ def _rotl(x: np.ndarray, k: int) -> np.ndarray:
 
 
 def key(seed: int) -> int:
-    """Stream key of a seed: mix64(seed ^ 0x6A09E667F3BCC909)."""
+    """Stream key of a seed: mix64(seed ^ 0xBB67AE8584CAA73B)."""
     return int(mix64(np.array([seed], dtype=_U64) ^ KEY_SALT)[0])
+
+
+def refine_key(k: int) -> int:
+    """Key of the refinement hash: mix64(K ^ 0x3C6EF372FE94F82B)."""
+    return int(mix64(np.array([k], dtype=_U64) ^ REFINE_SALT)[0])
 
 
 def threshold(p: float) -> int:
@@ -79,11 +85,17 @@ def uniforms(seed: int, offset: int, n: int) -> np.ndarray:
         return np.empty(0, dtype=np.uint32)
     first, last = offset // BLOCK, (offset + n - 1) // BLOCK
     blocks = np.arange(first, last + 1, dtype=_U64)
-    r = _block_words(key(seed), blocks)
-    # element 16t + 2l + h of a block is the low (h=0) or high (h=1) half of r[t, l]
-    u = np.stack([r & _U64(0xFFFFFFFF), r >> _U64(32)], axis=-1).astype(np.uint32)
+    k = key(seed)
+    r = _block_words(k, blocks)
+    # element 64t + 8l + j of a block takes byte j (least significant first) of r[t, l]
+    shifts = (_U64(8) * np.arange(8, dtype=_U64))[None, None, None, :]
+    b = ((r[..., None] >> shifts) & _U64(0xFF)).reshape(-1)
     start = offset - first * BLOCK
-    return u.reshape(-1)[start : start + n]
+    b = b[start : start + n]
+    # its low 24 bits: the top 24 bits of mix64(K2 + GOLDEN * (e + 1))
+    e = np.arange(n, dtype=_U64) + _U64(offset)
+    low = mix64(_U64(refine_key(k)) + GOLDEN * (e + _U64(1))) >> _U64(40)
+    return ((b << _U64(24)) | low).astype(np.uint32)
 
 
 def keep_mask(seed: int, offset: int, p: float, n: int) -> np.ndarray:

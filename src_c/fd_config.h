@@ -8,7 +8,16 @@
 #define FD_INLINE static inline
 #endif
 
+/* Functions the compiler must inline, so that their constant arguments
+ * (flags) specialise each copy. */
+#if defined(__GNUC__) || defined(__clang__)
+#define FD_ALWAYS_INLINE static inline __attribute__((always_inline))
+#else
+#define FD_ALWAYS_INLINE FD_INLINE
+#endif
+
 #define FD_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define FD_MAX(a, b) ((a) > (b) ? (a) : (b))
 
 /* x86 with GCC or clang: vector kernels are compiled in, each inside a
  * target region, so the rest of the package keeps baseline x86-64 flags. */

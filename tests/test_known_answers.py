@@ -1,4 +1,4 @@
-"""Known-answer vectors of fastdrop-rng-v1, written by src_c/tools/fd_gen_test_vectors.c."""
+"""Known-answer vectors of fastdrop-rng-v2, written by src_c/tools/fd_gen_test_vectors.c."""
 
 from pathlib import Path
 
@@ -30,7 +30,7 @@ MASKS = list(read_masks())
 
 
 def test_spec_name():
-    assert fastdrop.RNG_SPEC == "fastdrop-rng-v1"
+    assert fastdrop.RNG_SPEC == "fastdrop-rng-v2"
 
 
 @pytest.mark.parametrize("name", ["uniforms-testset-1.csv", "uniforms-testset-2.csv"])

@@ -29,7 +29,7 @@
 extern "C" {
 #endif
 
-#define FD_RNG_SPEC "fastdrop-rng-v1"
+#define FD_RNG_SPEC "fastdrop-rng-v2"
 #define FD_BLOCK 2048u            /* elements per independently seeded block */
 #define FD_KEEP_ALL (UINT64_C(1) << 32)  /* threshold for p == 0 */
 

@@ -1,13 +1,15 @@
 /*
  * fd_kernel_avx2.c -- AVX2 kernels (F16C for float16 conversion).
  *
- * Lanes 0-3 and 4-7 of fastdrop-rng-v1 run as two sets of four ymm state
- * registers. One step of both sets gives the uniforms of block positions
- * 16t .. 16t+7 (set A) and 16t+8 .. 16t+15 (set B) in element order, so a
- * 32-bit compare gives the keep masks of 16 elements. Whole steps inside the
- * call's range are applied with vectors; partial ones (a range starting or
- * ending inside a step) and tails go through the scalar rules of
- * fd_kernel_common.h. Must give the same bits as fd_kernel_scalar.c.
+ * Lanes 0-3 and 4-7 run as two sets of four ymm state registers. One step
+ * of both sets gives the bytes of block positions 64t .. 64t+31 (set A) and
+ * 64t+32 .. 64t+63 (set B) in element order; a byte compare and vpmovmskb
+ * give 32 keep bits at once, one step a group's keep word (and, where the
+ * threshold needs it, the bits of bytes equal to its top byte). The walk
+ * (fd_walk.h) applies whole groups here, each eight elements under a mask
+ * made from the word by one variable shift (the keep bit in the sign bit);
+ * partial groups and tails go through the scalar rules. Must give the same
+ * bits as fd_kernel_scalar.c.
  */
 #include "fd_kernels.h"
 #include "../fd_config.h"
@@ -42,41 +44,69 @@ FD_INLINE __m256i next4(fd_x4 *g)
     return r;
 }
 
-FD_INLINE fd_x4 fd_x4_zero(void)
+typedef struct fd_gen {
+    fd_x4 a, b; /* lanes 0-3 and 4-7 */
+} fd_gen;
+
+typedef struct fd_cmp {
+    __m256i bias, t, tpart; /* the threshold's byte, biased and plain */
+} fd_cmp;
+
+FD_INLINE fd_cmp cmp_make(uint64_t threshold)
 {
-    fd_x4 z;
-    z.s0 = z.s1 = z.s2 = z.s3 = _mm256_setzero_si256();
-    return z;
+    const int tp = (int)fd_threshold_part(threshold) & 0xff; /* 256 only for a constant mask */
+    fd_cmp c;
+    c.bias = _mm256_set1_epi8((char)0x80);
+    c.t = _mm256_set1_epi8((char)(tp ^ 0x80));
+    c.tpart = _mm256_set1_epi8((char)tp);
+    return c;
 }
 
-FD_INLINE void seed_block(uint64_t key, uint64_t g, fd_x4 *a, fd_x4 *b)
+FD_INLINE void gen_seed(fd_gen *g, uint64_t key, uint64_t b)
 {
     uint64_t s[FD_LANES][4], t[4][FD_LANES];
-    fd_block_seed(key, g, s);
+    fd_block_seed(key, b, s);
     for (unsigned w = 0; w < 4; w++)
         for (unsigned l = 0; l < FD_LANES; l++)
             t[w][l] = s[l][w];
-    a->s0 = _mm256_loadu_si256((const __m256i *)&t[0][0]);
-    a->s1 = _mm256_loadu_si256((const __m256i *)&t[1][0]);
-    a->s2 = _mm256_loadu_si256((const __m256i *)&t[2][0]);
-    a->s3 = _mm256_loadu_si256((const __m256i *)&t[3][0]);
-    b->s0 = _mm256_loadu_si256((const __m256i *)&t[0][4]);
-    b->s1 = _mm256_loadu_si256((const __m256i *)&t[1][4]);
-    b->s2 = _mm256_loadu_si256((const __m256i *)&t[2][4]);
-    b->s3 = _mm256_loadu_si256((const __m256i *)&t[3][4]);
+    g->a.s0 = _mm256_loadu_si256((const __m256i *)&t[0][0]);
+    g->a.s1 = _mm256_loadu_si256((const __m256i *)&t[1][0]);
+    g->a.s2 = _mm256_loadu_si256((const __m256i *)&t[2][0]);
+    g->a.s3 = _mm256_loadu_si256((const __m256i *)&t[3][0]);
+    g->b.s0 = _mm256_loadu_si256((const __m256i *)&t[0][4]);
+    g->b.s1 = _mm256_loadu_si256((const __m256i *)&t[1][4]);
+    g->b.s2 = _mm256_loadu_si256((const __m256i *)&t[2][4]);
+    g->b.s3 = _mm256_loadu_si256((const __m256i *)&t[3][4]);
 }
 
-FD_INLINE unsigned keep16(__m256i ma, __m256i mb)
+/* Bit j: byte j of r below the threshold's byte (unsigned, by a biased
+ * signed compare); eq: equal to it. */
+FD_INLINE uint32_t below32(const fd_cmp *c, __m256i r)
 {
-    return (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(ma))
-         | (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(mb)) << 8;
+    const __m256i lt = _mm256_cmpgt_epi8(c->t, _mm256_xor_si256(r, c->bias));
+    return (uint32_t)_mm256_movemask_epi8(lt);
 }
 
-/* Lane j of the result is all ones iff bit j of byte b is set. */
-FD_INLINE __m256i expand8(unsigned b)
+FD_INLINE uint32_t equal32(const fd_cmp *c, __m256i r)
 {
-    const __m256i sel = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
-    return _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32((int)b), sel), sel);
+    return (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(r, c->tpart));
+}
+
+/* One step of both lane sets: the 64 bytes of positions 64t .. 64t+63 in
+ * element order (lanes 0-3, then 4-7). */
+FD_INLINE uint64_t gen_group(fd_gen *g, const fd_cmp *c, uint64_t *eq, int refine)
+{
+    const __m256i ra = next4(&g->a), rb = next4(&g->b);
+    *eq = refine ? (uint64_t)equal32(c, ra) | (uint64_t)equal32(c, rb) << 32 : 0;
+    return (uint64_t)below32(c, ra) | (uint64_t)below32(c, rb) << 32;
+}
+
+/* Lane j of the result has bit 8q + j of w in its sign bit (q < 4). */
+FD_INLINE __m256i sign8(uint32_t w, unsigned q)
+{
+    const __m256i sh = _mm256_sub_epi32(_mm256_set1_epi32(31 - 8 * (int)q),
+                                        _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    return _mm256_sllv_epi32(_mm256_set1_epi32((int)w), sh);
 }
 
 /* ===   Stores: regular, or non-temporal in 16-byte pieces (FD_STREAM)   === */
@@ -129,7 +159,7 @@ FD_INLINE void apply8_f32(const float *x, float *y, __m256i m, __m256 sv, unsign
         FD_OPAQUE(sum);
         _mm256_storeu_ps(y, _mm256_blendv_ps(old, sum, mf));
     } else {
-        store8_f32(y, _mm256_and_ps(v, mf), flags);
+        store8_f32(y, _mm256_blendv_ps(_mm256_setzero_ps(), v, mf), flags);
     }
 }
 
@@ -145,14 +175,8 @@ FD_INLINE void apply4_f64(const double *x, double *y, __m256i m, __m256d sv, uns
         FD_OPAQUE(sum);
         _mm256_storeu_pd(y, _mm256_blendv_pd(old, sum, mf));
     } else {
-        store4_f64(y, _mm256_and_pd(v, mf), flags);
+        store4_f64(y, _mm256_blendv_pd(_mm256_setzero_pd(), v, mf), flags);
     }
-}
-
-FD_INLINE void apply8_f64(const double *x, double *y, __m256i m, __m256d sv, unsigned flags)
-{
-    apply4_f64(x, y, _mm256_cvtepi32_epi64(_mm256_castsi256_si128(m)), sv, flags);
-    apply4_f64(x + 4, y + 4, _mm256_cvtepi32_epi64(_mm256_extracti128_si256(m, 1)), sv, flags);
 }
 
 #define FD_RNE (_MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
@@ -177,83 +201,47 @@ FD_INLINE void apply8_f16(const uint16_t *x, uint16_t *y, __m256i m, __m256 sv, 
     }
 }
 
-/* ===   The block walk (FD_VECTOR_WALK) with two ymm lane sets   === */
+/* ===   A whole group of 64 elements under keep word w   === */
 
-/* WHOLE may use ma and mb, the keep masks of elements at .. at+7 and
- * at+8 .. at+15. */
-#define FD_AVX2_WALK(s, n, bits, WHOLE, PART)                                 \
-    do {                                                                      \
-        const __m256i bias_ = _mm256_set1_epi32(INT32_MIN);                   \
-        const __m256i tb_ = _mm256_set1_epi32(                                \
-            (int32_t)((uint32_t)(s)->threshold ^ UINT32_C(0x80000000)));      \
-        const __m256i fixed_ = (s)->threshold ? _mm256_set1_epi32(-1)         \
-                                              : _mm256_setzero_si256();       \
-        fd_x4 ga_ = fd_x4_zero(), gb_ = fd_x4_zero();                         \
-        __m256i ma = fixed_, mb = fixed_;                                     \
-        FD_VECTOR_WALK(s, n, bits, FD_AVX2_SEED, FD_AVX2_STEP, keep16(ma, mb), \
-                       WHOLE, PART);                                          \
-    } while (0)
-
-#define FD_AVX2_SEED(g) seed_block(s->key, (g), &ga_, &gb_)
-
-#define FD_AVX2_STEP(random)                                                  \
-    do {                                                                      \
-        if (random) {                                                         \
-            ma = _mm256_cmpgt_epi32(tb_, _mm256_xor_si256(next4(&ga_), bias_)); \
-            mb = _mm256_cmpgt_epi32(tb_, _mm256_xor_si256(next4(&gb_), bias_)); \
-        }                                                                     \
-    } while (0)
-
-static void mask_bits_avx2(const fd_stream *s, uint8_t *bits, size_t n)
+FD_INLINE void apply64_f32(const float *x, float *y, uint64_t w, __m256 sv, unsigned flags)
 {
-    FD_AVX2_WALK(s, n, bits, (void)at, (void)at);
+    for (unsigned q = 0; q < 8; q++)
+        apply8_f32(x + 8 * q, y + 8 * q, sign8((uint32_t)(w >> (q & 4 ? 32 : 0)), q & 3), sv, flags);
 }
 
-/* Stamps the dropout and apply-bits kernels of one dtype; APPLY8 handles
- * eight elements, SET1 broadcasts the scale. */
-#define FD_DEFINE_AVX2(sfx, T, CT, VT, APPLY8, SET1)                          \
-    static void dropout_##sfx##_avx2(const fd_stream *s, const T *x, T *y,    \
-                                     uint8_t *bits, size_t n, CT scale,       \
-                                     unsigned flags)                          \
-    {                                                                         \
-        const VT sv = SET1(scale);                                            \
-        if (!FD_STREAMABLE(y, s->index, sizeof(T)))                           \
-            flags &= ~FD_STREAM;                                              \
-        FD_AVX2_WALK(s, n, bits,                                              \
-                     (APPLY8(x + at, y + at, ma, sv, flags),                  \
-                      APPLY8(x + at + 8, y + at + 8, mb, sv, flags)),         \
-                     fd_run_##sfx(x + at, y + at, k, nb, scale, flags));      \
-        if (flags & FD_STREAM)                                                \
-            _mm_sfence();                                                     \
-    }                                                                         \
-    static void apply_bits_##sfx##_avx2(const uint8_t *bits, const T *x,      \
-                                        T *y, size_t n, CT scale,             \
-                                        unsigned flags)                       \
-    {                                                                         \
-        const VT sv = SET1(scale);                                            \
-        if (!FD_STREAMABLE(y, 0, sizeof(T)))                                  \
-            flags &= ~FD_STREAM;                                              \
-        size_t i = 0;                                                         \
-        for (; i + 16 <= n; i += 16) {                                        \
-            APPLY8(x + i, y + i, expand8(bits[i / 8]), sv, flags);            \
-            APPLY8(x + i + 8, y + i + 8, expand8(bits[i / 8 + 1]), sv, flags); \
-        }                                                                     \
-        fd_bits_run_##sfx(bits, x, y, i, n, scale, flags);                    \
-        if (flags & FD_STREAM)                                                \
-            _mm_sfence();                                                     \
+FD_INLINE void apply64_f64(const double *x, double *y, uint64_t w, __m256d sv, unsigned flags)
+{
+    const __m256i bits = _mm256_set1_epi64x((long long)w);
+    for (unsigned q = 0; q < 16; q++) {
+        const __m256i sh = _mm256_sub_epi64(_mm256_set1_epi64x(63 - 4 * (long long)q),
+                                            _mm256_setr_epi64x(0, 1, 2, 3));
+        apply4_f64(x + 4 * q, y + 4 * q, _mm256_sllv_epi64(bits, sh), sv, flags);
     }
+}
 
-FD_DEFINE_AVX2(f16, uint16_t, float, __m256, apply8_f16, _mm256_set1_ps)
-FD_DEFINE_AVX2(f32, float, float, __m256, apply8_f32, _mm256_set1_ps)
-FD_DEFINE_AVX2(f64, double, double, __m256d, apply8_f64, _mm256_set1_pd)
+FD_INLINE void apply64_f16(const uint16_t *x, uint16_t *y, uint64_t w, __m256 sv, unsigned flags)
+{
+    for (unsigned q = 0; q < 8; q++) {
+        const __m256i m = sign8((uint32_t)(w >> (q & 4 ? 32 : 0)), q & 3);
+        apply8_f16(x + 8 * q, y + 8 * q, _mm256_srai_epi32(m, 31), sv, flags);
+    }
+}
+
+typedef __m256 fd_vscale_f16;
+typedef __m256 fd_vscale_f32;
+typedef __m256d fd_vscale_f64;
+FD_INLINE __m256 vscale_f16(float scale) { return _mm256_set1_ps(scale); }
+FD_INLINE __m256 vscale_f32(float scale) { return _mm256_set1_ps(scale); }
+FD_INLINE __m256d vscale_f64(double scale) { return _mm256_set1_pd(scale); }
+
+#define FD_ROW_FENCE() _mm_sfence()
+#include "fd_walk.h"
+
+FD_DEFINE_ROW_FUNCTIONS(avx2)
 
 FD_TARGET_END
 
-const fd_kernel_row fd_kernels_avx2 = {
-    mask_bits_avx2,
-    dropout_f16_avx2, dropout_f32_avx2, dropout_f64_avx2,
-    apply_bits_f16_avx2, apply_bits_f32_avx2, apply_bits_f64_avx2,
-};
+FD_DEFINE_ROW(avx2);
 
 #else /* not x86 with GCC or clang: no AVX2 kernels */
 

@@ -1,14 +1,13 @@
 /*
  * fd_kernel_avx512.c -- AVX-512 kernels (F, BW, VL; F16C for float16).
  *
- * The eight lanes of fastdrop-rng-v1 run in one set of four zmm state
- * registers; a step gives the uniforms of block positions 16t .. 16t+15 in
- * element order, and one unsigned compare gives their keep bits as a
- * 16-bit mask register, which is exactly the packed mask's two bytes.
- * Kept elements are written with masked moves (dropped ones become +0.0),
- * accumulation with masked adds. Partial steps and tails go through the
- * scalar rules of fd_kernel_common.h. Must give the same bits as
- * fd_kernel_scalar.c.
+ * The eight lanes run in one set of four zmm state registers; a step gives
+ * the bytes of block positions 64t .. 64t+63 in element order, and one
+ * unsigned byte compare (vpcmpub) gives their keep bits as a 64-bit mask
+ * register, a group's keep word. The walk (fd_walk.h) applies whole groups
+ * here: kept elements are written with masked moves (dropped ones become
+ * +0.0), accumulation with masked adds. Partial groups and tails go
+ * through the scalar rules. Must give the same bits as fd_kernel_scalar.c.
  */
 #include "fd_kernels.h"
 #include "../fd_config.h"
@@ -38,26 +37,40 @@ FD_INLINE __m512i next8(fd_x8 *g)
     return r;
 }
 
-FD_INLINE fd_x8 fd_x8_zero(void)
+typedef fd_x8 fd_gen;
+
+typedef struct fd_cmp {
+    __m512i tpart; /* the threshold's byte */
+} fd_cmp;
+
+FD_INLINE fd_cmp cmp_make(uint64_t threshold)
 {
-    fd_x8 z;
-    z.s0 = z.s1 = z.s2 = z.s3 = _mm512_setzero_si512();
-    return z;
+    fd_cmp c;
+    c.tpart = _mm512_set1_epi8((char)(fd_threshold_part(threshold) & 0xff));
+    return c;
 }
 
-FD_INLINE fd_x8 seed_block(uint64_t key, uint64_t g)
+FD_INLINE void gen_seed(fd_gen *g, uint64_t key, uint64_t b)
 {
     uint64_t s[FD_LANES][4], t[4][FD_LANES];
-    fd_x8 st;
-    fd_block_seed(key, g, s);
+    fd_block_seed(key, b, s);
     for (unsigned w = 0; w < 4; w++)
         for (unsigned l = 0; l < FD_LANES; l++)
             t[w][l] = s[l][w];
-    st.s0 = _mm512_loadu_si512(&t[0][0]);
-    st.s1 = _mm512_loadu_si512(&t[1][0]);
-    st.s2 = _mm512_loadu_si512(&t[2][0]);
-    st.s3 = _mm512_loadu_si512(&t[3][0]);
-    return st;
+    g->s0 = _mm512_loadu_si512(&t[0][0]);
+    g->s1 = _mm512_loadu_si512(&t[1][0]);
+    g->s2 = _mm512_loadu_si512(&t[2][0]);
+    g->s3 = _mm512_loadu_si512(&t[3][0]);
+}
+
+/* One step: the 64 bytes of positions 64t .. 64t+63 in element order,
+ * compared unsigned with the threshold's byte into a mask register
+ * (vpcmpub), which is the group's keep word. */
+FD_INLINE uint64_t gen_group(fd_gen *g, const fd_cmp *c, uint64_t *eq, int refine)
+{
+    const __m512i r = next8(g);
+    *eq = refine ? (uint64_t)_mm512_cmpeq_epi8_mask(r, c->tpart) : 0;
+    return (uint64_t)_mm512_cmplt_epu8_mask(r, c->tpart);
 }
 
 /* ===   Stores: regular, or non-temporal in 16-byte pieces (FD_STREAM)   === */
@@ -125,12 +138,6 @@ FD_INLINE void apply8_f64(const double *x, double *y, __mmask8 k, __m512d sv, un
     }
 }
 
-FD_INLINE void apply16_f64(const double *x, double *y, __mmask16 k, __m512d sv, unsigned flags)
-{
-    apply8_f64(x, y, (__mmask8)k, sv, flags);
-    apply8_f64(x + 8, y + 8, (__mmask8)(k >> 8), sv, flags);
-}
-
 #define FD_RNE (_MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
 
 FD_INLINE void apply16_f16(const uint16_t *x, uint16_t *y, __mmask16 k, __m512 sv, unsigned flags)
@@ -152,73 +159,41 @@ FD_INLINE void apply16_f16(const uint16_t *x, uint16_t *y, __mmask16 k, __m512 s
     }
 }
 
-/* ===   The block walk (FD_VECTOR_WALK) with one zmm lane set   === */
+/* ===   A whole group of 64 elements under keep word w   === */
 
-/* WHOLE may use km, the 16-bit keep mask of elements at .. at+15. */
-#define FD_AVX512_WALK(s, n, bits, WHOLE, PART)                               \
-    do {                                                                      \
-        const __m512i tv_ = _mm512_set1_epi32((int32_t)(uint32_t)(s)->threshold); \
-        const __mmask16 fixed_ = (__mmask16)((s)->threshold ? 0xffff : 0);    \
-        fd_x8 g_ = fd_x8_zero();                                              \
-        __mmask16 km = fixed_;                                                \
-        FD_VECTOR_WALK(s, n, bits, FD_AVX512_SEED, FD_AVX512_STEP, km, WHOLE, PART); \
-    } while (0)
-
-#define FD_AVX512_SEED(g) (g_ = seed_block(s->key, (g)))
-
-#define FD_AVX512_STEP(random)                                                \
-    do {                                                                      \
-        if (random)                                                           \
-            km = _mm512_cmplt_epu32_mask(next8(&g_), tv_);                    \
-    } while (0)
-
-static void mask_bits_avx512(const fd_stream *s, uint8_t *bits, size_t n)
+FD_INLINE void apply64_f32(const float *x, float *y, uint64_t w, __m512 sv, unsigned flags)
 {
-    FD_AVX512_WALK(s, n, bits, (void)at, (void)at);
+    for (unsigned q = 0; q < 4; q++)
+        apply16_f32(x + 16 * q, y + 16 * q, (__mmask16)(w >> (16 * q)), sv, flags);
 }
 
-/* Stamps the dropout and apply-bits kernels of one dtype. */
-#define FD_DEFINE_AVX512(sfx, T, CT, VT, APPLY16, SET1)                       \
-    static void dropout_##sfx##_avx512(const fd_stream *s, const T *x, T *y,  \
-                                       uint8_t *bits, size_t n, CT scale,     \
-                                       unsigned flags)                        \
-    {                                                                         \
-        const VT sv = SET1(scale);                                            \
-        if (!FD_STREAMABLE(y, s->index, sizeof(T)))                           \
-            flags &= ~FD_STREAM;                                              \
-        FD_AVX512_WALK(s, n, bits, APPLY16(x + at, y + at, km, sv, flags),    \
-                       fd_run_##sfx(x + at, y + at, k, nb, scale, flags));    \
-        if (flags & FD_STREAM)                                                \
-            _mm_sfence();                                                     \
-    }                                                                         \
-    static void apply_bits_##sfx##_avx512(const uint8_t *bits, const T *x,    \
-                                          T *y, size_t n, CT scale,           \
-                                          unsigned flags)                     \
-    {                                                                         \
-        const VT sv = SET1(scale);                                            \
-        if (!FD_STREAMABLE(y, 0, sizeof(T)))                                  \
-            flags &= ~FD_STREAM;                                              \
-        size_t i = 0;                                                         \
-        for (; i + 16 <= n; i += 16) {                                        \
-            const __mmask16 k = (__mmask16)(bits[i / 8] | bits[i / 8 + 1] << 8); \
-            APPLY16(x + i, y + i, k, sv, flags);                              \
-        }                                                                     \
-        fd_bits_run_##sfx(bits, x, y, i, n, scale, flags);                    \
-        if (flags & FD_STREAM)                                                \
-            _mm_sfence();                                                     \
-    }
+FD_INLINE void apply64_f64(const double *x, double *y, uint64_t w, __m512d sv, unsigned flags)
+{
+    for (unsigned q = 0; q < 8; q++)
+        apply8_f64(x + 8 * q, y + 8 * q, (__mmask8)(w >> (8 * q)), sv, flags);
+}
 
-FD_DEFINE_AVX512(f16, uint16_t, float, __m512, apply16_f16, _mm512_set1_ps)
-FD_DEFINE_AVX512(f32, float, float, __m512, apply16_f32, _mm512_set1_ps)
-FD_DEFINE_AVX512(f64, double, double, __m512d, apply16_f64, _mm512_set1_pd)
+FD_INLINE void apply64_f16(const uint16_t *x, uint16_t *y, uint64_t w, __m512 sv, unsigned flags)
+{
+    for (unsigned q = 0; q < 4; q++)
+        apply16_f16(x + 16 * q, y + 16 * q, (__mmask16)(w >> (16 * q)), sv, flags);
+}
+
+typedef __m512 fd_vscale_f16;
+typedef __m512 fd_vscale_f32;
+typedef __m512d fd_vscale_f64;
+FD_INLINE __m512 vscale_f16(float scale) { return _mm512_set1_ps(scale); }
+FD_INLINE __m512 vscale_f32(float scale) { return _mm512_set1_ps(scale); }
+FD_INLINE __m512d vscale_f64(double scale) { return _mm512_set1_pd(scale); }
+
+#define FD_ROW_FENCE() _mm_sfence()
+#include "fd_walk.h"
+
+FD_DEFINE_ROW_FUNCTIONS(avx512)
 
 FD_TARGET_END
 
-const fd_kernel_row fd_kernels_avx512 = {
-    mask_bits_avx512,
-    dropout_f16_avx512, dropout_f32_avx512, dropout_f64_avx512,
-    apply_bits_f16_avx512, apply_bits_f32_avx512, apply_bits_f64_avx512,
-};
+FD_DEFINE_ROW(avx512);
 
 #else /* not x86 with GCC or clang: no AVX-512 kernels */
 

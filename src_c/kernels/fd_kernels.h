@@ -12,6 +12,11 @@
 #include <stdint.h>
 #include "fastdrop.h"
 
+/* The kernels' unit of work: a group of 64 elements, whose keep bits are
+ * one 64-bit word (a whole number of generator steps). */
+#define FD_GROUP 64u
+#define FD_GROUPS (FD_BLOCK / FD_GROUP) /* groups per block */
+
 /* Internal flag (beside FD_SCALE and FD_ACCUMULATE): the output is much
  * larger than the caches, so kernels may write it with non-temporal stores
  * where it is aligned for them (and fence before returning). Never set with

@@ -1,5 +1,5 @@
 /*
- * fd_gen_test_vectors.c -- writes the known-answer files of fastdrop-rng-v1
+ * fd_gen_test_vectors.c -- writes the known-answer files of the stream (FD_RNG_SPEC)
  * from the scalar kernels (the CSV files in tests/data).
  *
  * Build and run from the repository root:

@@ -1,28 +1,33 @@
 /*
- * fastdrop/rng.h -- the fastdrop mask stream (SPEC.md sections 2-3), one
- * definition for C and CUDA (see hd.h).
+ * fastdrop/rng.h -- the fastdrop-rng-v2 mask stream (SPEC.md sections 2-3),
+ * one definition for C and CUDA (see hd.h).
  *
  * Stream element e lives in block g = e / FD_BLOCK at position
  * i = e % FD_BLOCK. Block g runs FD_LANES xoshiro256++ generators seeded
  * from (key, g) with SplitMix64; step t of lane l yields a 64-bit word r,
- * cut into FD_PARTS parts: part j of step t of lane l decides position
- * fd_position(t, l, j). Vector kernels run the lanes side by side; a GPU
- * thread can run one lane of one block. Every path must reproduce these
- * functions bit for bit.
+ * cut into FD_PARTS bytes: byte j decides position fd_position(t, l, j)
+ * = 64 t + 8 l + j. An element's 32-bit uniform is its byte followed by 24
+ * bits of a per-element hash (fd_uniform_from), which only elements whose
+ * byte equals the threshold's top byte need (fastdrop/rules.h). Vector
+ * kernels run the lanes side by side; a GPU thread can run one lane of one
+ * block (32 steps, 256 elements). Every path must reproduce these functions
+ * bit for bit.
  */
 #ifndef FASTDROP_RNG_H
 #define FASTDROP_RNG_H
 
 #include "hd.h"
 
-#define FD_RNG_NAME "fastdrop-rng-v1"
+#define FD_RNG_NAME "fastdrop-rng-v2"
 #define FD_BLOCK 2048u /* elements per block (as in fastdrop.h) */
 #define FD_LANES 8u    /* xoshiro256++ lanes per block */
-#define FD_PARTS 2u    /* parts (32-bit halves) of each output word */
-#define FD_STEP_ELEMS (FD_LANES * FD_PARTS)     /* 16 elements per step */
-#define FD_STEPS (FD_BLOCK / FD_STEP_ELEMS)     /* 128 steps per block */
+#define FD_PARTS 8u    /* parts (bytes) of each output word */
+#define FD_PART_BITS (64u / FD_PARTS)           /* 8 bits per part */
+#define FD_STEP_ELEMS (FD_LANES * FD_PARTS)     /* 64 elements per step */
+#define FD_STEPS (FD_BLOCK / FD_STEP_ELEMS)     /* 32 steps per block */
 #define FD_GOLDEN UINT64_C(0x9E3779B97F4A7C15)
-#define FD_KEY_SALT UINT64_C(0x6A09E667F3BCC909)
+#define FD_KEY_SALT UINT64_C(0xBB67AE8584CAA73B)
+#define FD_REFINE_SALT UINT64_C(0x3C6EF372FE94F82B)
 
 /* SplitMix64's output function (Steele, Lea, Flood 2014). */
 FD_HD uint64_t fd_mix64(uint64_t z)
@@ -83,10 +88,30 @@ FD_HD unsigned fd_position(unsigned t, unsigned l, unsigned j)
     return FD_STEP_ELEMS * t + FD_PARTS * l + j;
 }
 
-/* Part j of an output word r: its 32-bit half j (low half first). */
+/* Part j of an output word r: its byte j (least significant first). */
 FD_HD uint32_t fd_part(uint64_t r, unsigned j)
 {
-    return (uint32_t)(r >> (32 * j));
+    return (uint32_t)(r >> (8 * j)) & 0xffu;
+}
+
+/* The key K2 of the refinement hash: mix64(K ^ REFINE_SALT). */
+FD_HD uint64_t fd_refine_key(uint64_t key)
+{
+    return fd_mix64(key ^ FD_REFINE_SALT);
+}
+
+/* The 24 refinement bits of stream element e: the top 24 bits of
+ * h(e) = mix64(K2 + GOLDEN * (e + 1)). */
+FD_HD uint32_t fd_refine_bits(uint64_t k2, uint64_t e)
+{
+    return (uint32_t)(fd_mix64(k2 + FD_GOLDEN * (e + 1)) >> 40);
+}
+
+/* The 32-bit uniform U(e) of stream element e from its part (byte) b and
+ * the refinement key k2: U = (b << 24) | refine_bits(e). */
+FD_HD uint32_t fd_uniform_from(uint32_t part, uint64_t k2, uint64_t e)
+{
+    return (part << 24) | fd_refine_bits(k2, e);
 }
 
 /* The 32-bit uniform U(e) of stream element e under key K, computed from
@@ -101,7 +126,7 @@ FD_HD uint32_t fd_uniform_at(uint64_t key, uint64_t e)
     fd_lane_seed(key, e / FD_BLOCK, l, s);
     for (unsigned k = 0; k <= t; k++)
         r = fd_xoshiro_next(s);
-    return fd_part(r, i % FD_PARTS);
+    return fd_uniform_from(fd_part(r, i % FD_PARTS), fd_refine_key(key), e);
 }
 
 #endif /* FASTDROP_RNG_H */

@@ -48,6 +48,33 @@ FD_HD unsigned fd_keep(uint32_t u, uint64_t t)
     return (uint64_t)u < t;
 }
 
+/* The threshold's part: its top byte, t >> 24 (256 for t == 2**32). An
+ * element whose byte is below it is kept, above it dropped, equal to it
+ * decided by the refinement bits. */
+FD_HD uint32_t fd_threshold_part(uint64_t t)
+{
+    return (uint32_t)(t >> (32 - FD_PART_BITS));
+}
+
+/* 1 iff some elements need the refinement under threshold t: iff the low
+ * 24 bits of t are not all 0 (else a byte equal to the threshold's part
+ * already means U >= t). */
+FD_HD unsigned fd_threshold_refines(uint64_t t)
+{
+    return (t & ((UINT64_C(1) << (32 - FD_PART_BITS)) - 1)) != 0;
+}
+
+/* 1 iff element e with part (byte) b is kept under threshold t, which is
+ * fd_keep(fd_uniform_from(b, k2, e), t); the hash is computed only when b
+ * equals the threshold's part. */
+FD_HD unsigned fd_keep_part(uint32_t part, uint64_t k2, uint64_t e, uint64_t t)
+{
+    const uint32_t tp = fd_threshold_part(t);
+    if (part != tp)
+        return part < tp;
+    return (uint64_t)fd_refine_bits(k2, e) < (t & ((UINT64_C(1) << (32 - FD_PART_BITS)) - 1));
+}
+
 /* 1 iff stream element e of key K is kept under threshold t. */
 FD_HD unsigned fd_keep_at(uint64_t key, uint64_t e, uint64_t t)
 {
