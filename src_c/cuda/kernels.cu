@@ -46,9 +46,10 @@
 #define FD_GPU_RUN FD_PARTS
 #define FD_GPU_SPAN FD_STEP_ELEMS
 
-/* What a lane needs besides its state. */
+/* What a lane needs besides its state: the keys and the threshold. */
 typedef struct fd_gpu_ctx {
     uint64_t key;
+    uint64_t key2; /* of the refinement hash */
     uint64_t threshold;
 } fd_gpu_ctx;
 
@@ -56,6 +57,7 @@ FD_HD fd_gpu_ctx fd_gpu_context(uint64_t seed, uint64_t threshold)
 {
     fd_gpu_ctx c;
     c.key = fd_stream_key(seed);
+    c.key2 = fd_refine_key(c.key);
     c.threshold = threshold;
     return c;
 }
@@ -65,9 +67,8 @@ FD_HD fd_gpu_ctx fd_gpu_context(uint64_t seed, uint64_t threshold)
 FD_HD unsigned fd_gpu_keep_run(const fd_gpu_ctx *c, uint64_t r, uint64_t e)
 {
     unsigned keep = 0;
-    (void)e;
     for (unsigned j = 0; j < FD_PARTS; j++)
-        keep |= fd_keep(fd_part(r, j), c->threshold) << j;
+        keep |= fd_keep_part(fd_part(r, j), c->key2, e + j, c->threshold) << j;
     return keep;
 }
 
