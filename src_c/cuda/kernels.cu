@@ -113,61 +113,89 @@ typedef unsigned char fd_u8;
  * kernels and SPEC.md) returns a NaN operand quieted, or the default NaN
  * (sign set) for an invalid operation. A kept element whose arithmetic gave
  * a NaN is therefore recomputed here with x86's rule; it is the rare path,
- * and on the host it gives what the host's arithmetic gave. */
-template <class B>
-FD_DEV bool fd_gpu_isnan(B b, B abs_mask, B inf)
+ * and on the host it gives what the host's arithmetic gave.
+ *
+ * fd_gpu_b32, fd_gpu_b64: the binary32 and binary64 bits, NaN test, quiet
+ * bit, x86's default NaN, and rules.h's rule in that type. */
+struct fd_gpu_b32 {
+    typedef float F;
+    typedef uint32_t B;
+    static constexpr B abs = 0x7fffffffu, inf = 0x7f800000u;
+    static constexpr B quiet = 0x00400000u, default_nan = 0xffc00000u;
+    static FD_DEV B bits(F v) { return fd_f32_bits(v); }
+    static FD_DEV F value(B b) { return fd_f32_value(b); }
+    static FD_DEV F rule(F x, F y, unsigned keep, F scale, unsigned flags)
+    {
+        return fd_rule_f32(x, y, keep, scale, flags);
+    }
+};
+
+struct fd_gpu_b64 {
+    typedef double F;
+    typedef uint64_t B;
+    static constexpr B abs = 0x7fffffffffffffffull, inf = 0x7ff0000000000000ull;
+    static constexpr B quiet = 0x0008000000000000ull, default_nan = 0xfff8000000000000ull;
+    static FD_DEV B bits(F v) { return fd_f64_bits(v); }
+    static FD_DEV F value(B b) { return fd_f64_value(b); }
+    static FD_DEV F rule(F x, F y, unsigned keep, F scale, unsigned flags)
+    {
+        return fd_rule_f64(x, y, keep, scale, flags);
+    }
+};
+
+template <class T>
+FD_DEV bool fd_gpu_isnan(typename T::B b)
 {
-    return (b & abs_mask) > inf;
+    return (b & T::abs) > T::inf;
 }
 
-FD_DEV uint32_t fd_gpu_nan32(uint32_t r, uint32_t a, uint32_t b)
+/* The NaN x86 gives for r = a op b: a NaN operand quieted (a first), else
+ * the default NaN; r itself when it is not a NaN. */
+template <class T>
+FD_DEV typename T::F fd_gpu_nan(typename T::F r, typename T::F a, typename T::F b)
 {
-    const uint32_t am = 0x7fffffffu, inf = 0x7f800000u;
-    if (!fd_gpu_isnan(r, am, inf))
+    if (!fd_gpu_isnan<T>(T::bits(r)))
         return r;
-    if (fd_gpu_isnan(a, am, inf))
-        return a | 0x00400000u;
-    if (fd_gpu_isnan(b, am, inf))
-        return b | 0x00400000u;
-    return 0xffc00000u;
-}
-
-FD_DEV uint64_t fd_gpu_nan64(uint64_t r, uint64_t a, uint64_t b)
-{
-    const uint64_t am = 0x7fffffffffffffffull, inf = 0x7ff0000000000000ull;
-    if (!fd_gpu_isnan(r, am, inf))
-        return r;
-    if (fd_gpu_isnan(a, am, inf))
-        return a | 0x0008000000000000ull;
-    if (fd_gpu_isnan(b, am, inf))
-        return b | 0x0008000000000000ull;
-    return 0xfff8000000000000ull;
+    if (fd_gpu_isnan<T>(T::bits(a)))
+        return T::value(T::bits(a) | T::quiet);
+    if (fd_gpu_isnan<T>(T::bits(b)))
+        return T::value(T::bits(b) | T::quiet);
+    return T::value(T::default_nan);
 }
 
 /* y + x * scale (or its parts, by flags) as x86 rounds it and NaNs it. */
-FD_DEV float fd_gpu_x86_f32(float x, float y, float scale, unsigned flags)
+template <class T>
+FD_DEV typename T::F fd_gpu_x86(typename T::F x, typename T::F y, typename T::F scale,
+                                unsigned flags)
 {
-    float v = x;
+    typename T::F v = x;
     if (flags & FD_RULE_SCALE)
-        v = fd_f32_value(fd_gpu_nan32(fd_f32_bits(x * scale), fd_f32_bits(x), fd_f32_bits(scale)));
+        v = fd_gpu_nan<T>(x * scale, x, scale);
     if (flags & FD_RULE_ACCUMULATE)
-        v = fd_f32_value(fd_gpu_nan32(fd_f32_bits(y + v), fd_f32_bits(y), fd_f32_bits(v)));
-    return v;
-}
-
-FD_DEV double fd_gpu_x86_f64(double x, double y, double scale, unsigned flags)
-{
-    double v = x;
-    if (flags & FD_RULE_SCALE)
-        v = fd_f64_value(fd_gpu_nan64(fd_f64_bits(x * scale), fd_f64_bits(x), fd_f64_bits(scale)));
-    if (flags & FD_RULE_ACCUMULATE)
-        v = fd_f64_value(fd_gpu_nan64(fd_f64_bits(y + v), fd_f64_bits(y), fd_f64_bits(v)));
+        v = fd_gpu_nan<T>(y + v, y, v);
     return v;
 }
 
 #define FD_GPU_ARITH (FD_RULE_SCALE | FD_RULE_ACCUMULATE)
 
-/* Element types: storage bits U, scale type S, one output element. */
+/* Element types: storage bits U, scale type S, one output element by
+ * rules.h, its NaN recomputed the x86 way when arithmetic made one. */
+template <class T>
+struct fd_gpu_float {
+    typedef typename T::B U;
+    typedef typename T::F S;
+    static FD_DEV U rule(U x, U y, unsigned keep, S scale, unsigned flags)
+    {
+        const U r = T::bits(T::rule(T::value(x), T::value(y), keep, scale, flags));
+        if (keep && (flags & FD_GPU_ARITH) && fd_gpu_isnan<T>(r))
+            return T::bits(fd_gpu_x86<T>(T::value(x), T::value(y), scale, flags));
+        return r;
+    }
+};
+
+typedef fd_gpu_float<fd_gpu_b32> fd_f32;
+typedef fd_gpu_float<fd_gpu_b64> fd_f64;
+
 struct fd_f16 {
     typedef uint16_t U;
     typedef float S;
@@ -175,32 +203,8 @@ struct fd_f16 {
     {
         const U r = fd_rule_f16(x, y, keep, scale, flags);
         if (keep && (flags & FD_GPU_ARITH) && (r & 0x7fffu) > 0x7c00u)
-            return fd_float_to_half(fd_gpu_x86_f32(fd_half_to_float(x), fd_half_to_float(y),
-                                                   scale, flags));
-        return r;
-    }
-};
-
-struct fd_f32 {
-    typedef uint32_t U;
-    typedef float S;
-    static FD_DEV U rule(U x, U y, unsigned keep, S scale, unsigned flags)
-    {
-        const U r = fd_f32_bits(fd_rule_f32(fd_f32_value(x), fd_f32_value(y), keep, scale, flags));
-        if (keep && (flags & FD_GPU_ARITH) && (r & 0x7fffffffu) > 0x7f800000u)
-            return fd_f32_bits(fd_gpu_x86_f32(fd_f32_value(x), fd_f32_value(y), scale, flags));
-        return r;
-    }
-};
-
-struct fd_f64 {
-    typedef uint64_t U;
-    typedef double S;
-    static FD_DEV U rule(U x, U y, unsigned keep, S scale, unsigned flags)
-    {
-        const U r = fd_f64_bits(fd_rule_f64(fd_f64_value(x), fd_f64_value(y), keep, scale, flags));
-        if (keep && (flags & FD_GPU_ARITH) && (r & 0x7fffffffffffffffull) > 0x7ff0000000000000ull)
-            return fd_f64_bits(fd_gpu_x86_f64(fd_f64_value(x), fd_f64_value(y), scale, flags));
+            return fd_float_to_half(fd_gpu_x86<fd_gpu_b32>(fd_half_to_float(x),
+                                                           fd_half_to_float(y), scale, flags));
         return r;
     }
 };
