@@ -200,3 +200,14 @@ def test_every_geometry_gives_the_same_bits(emu, dtype):
                     segments)
         results.add(y.tobytes() + bits.tobytes())
     assert len(results) == 1
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+def test_classic_inference_as_the_gpu_path_runs_it(emu, dtype):
+    """fastdrop._gpu runs x * (1 - p) as the kernel with every element kept."""
+    for n, p in [(1, 0.5), (BLOCK + 3, 0.3), (5000, 1.0 - 2.0**-32), (70, 1.0)]:
+        x = random_floats(n, dtype, seed=n)
+        want = fastdrop.dropout(x, p, seed=1, training=False, scaling="classic")
+        y = np.empty_like(x)
+        emu.dropout(x, y, None, 0, 0, 0.0, 1.0 - p, 1, 3, 64, 4)
+        assert same_bits(y, want), (n, p)

@@ -198,3 +198,15 @@ def test_nan_payloads_match_the_cpu():
             got = fastdrop.dropout_backward(cp.asarray(x), mask, out=cp.asarray(base),
                                             accumulate=accumulate)
             assert same(got, want), (dtype, accumulate)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+def test_inference_equals_cpu(dtype):
+    x = random_floats(5000, dtype, seed=13)
+    for scaling in ("inverted", "classic"):
+        for p in (0.0, 0.3, 1.0):
+            want = fastdrop.dropout(x, p, seed=1, training=False, scaling=scaling)
+            assert same(fastdrop.dropout(cp.asarray(x), p, seed=1, training=False,
+                                         scaling=scaling), want), (scaling, p)
+    layer = fastdrop.Dropout(0.3, seed=1, scaling="classic").eval()
+    assert same(layer(cp.asarray(x)), fastdrop.Dropout(0.3, seed=1, scaling="classic").eval()(x))

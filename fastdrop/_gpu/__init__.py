@@ -21,9 +21,12 @@ from __future__ import annotations
 import sys
 
 
+_MODULES = sys.modules
+
+
 def is_cupy(a) -> bool:
     """True if a is a cupy.ndarray (without importing CuPy)."""
-    cp = sys.modules.get("cupy")
+    cp = _MODULES.get("cupy")
     return cp is not None and isinstance(a, cp.ndarray)
 
 
@@ -32,19 +35,20 @@ def _describe(a) -> str:
     return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__name__}"
 
 
-def route(**arrays) -> bool:
+def route(x=None, out=None, grad=None, mask=None) -> bool:
     """True if the call runs on the GPU: some array argument is a cupy.ndarray.
 
-    Arguments are given by name; None (an omitted out) is ignored, and
-    ``mask=`` takes a Mask, whose stored bits (if any) count. When one
-    argument is a CuPy array, every other one must be too: a TypeError names
-    the first that is not (NumPy and CuPy arrays never meet in one call).
+    The public functions pass their array arguments by name; None (an
+    omitted out) is ignored, and ``mask`` is a Mask, whose stored bits (if
+    any) count. When one argument is a CuPy array, every other one must be
+    too: a TypeError names the first that is not (NumPy and CuPy arrays never
+    meet in one call). Without CuPy imported this is one dictionary lookup.
     """
-    cp = sys.modules.get("cupy")
+    cp = _MODULES.get("cupy")
     if cp is None:
         return False
-    values = {name: (getattr(a, "bits", None) if name == "mask" else a)
-              for name, a in arrays.items()}
+    values = {"x": x, "grad": grad, "out": out,
+              "mask": None if mask is None else getattr(mask, "bits", None)}
     on_gpu = [name for name, a in values.items() if isinstance(a, cp.ndarray)]
     if not on_gpu:
         return False

@@ -81,14 +81,19 @@ def _result(work, out):
 
 
 def _inference(x, p: float, scaling: str, out):
-    """Identity (inverted) or x * (1 - p) rounded once in the compute type (classic)."""
-    y = cupy.empty_like(x) if out is None else out
+    """Identity (inverted) or x * (1 - p) rounded once in the compute type (classic).
+
+    The classic product runs in the dropout kernel with every element kept
+    (no mask is drawn), so NaNs come out as on the CPU.
+    """
     if scaling == "inverted":
+        y = cupy.empty_like(x) if out is None else out
         y[...] = x
-    else:
-        ct = np.float32 if x.dtype == np.float16 else x.dtype.type
-        y[...] = cupy.multiply(x, ct(1.0 - p), dtype=ct).astype(x.dtype)
-    return y
+        return y
+    work = _work(out, x)
+    _launch.dropout(_source(x, work), work, None, 0, 0, _core.threshold(0.0), 1.0 - p,
+                    _core.SCALE)
+    return _result(work, out)
 
 
 def _forward(x, p, seed, offset, scaling, store, out):
