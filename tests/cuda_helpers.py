@@ -81,3 +81,53 @@ def same_bits(a, b):
     """True if a and b hold the same bytes (NaN payloads, signed zeros included)."""
     a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
     return a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes()
+
+
+def find_nvrtc():
+    """Path of libnvrtc (FASTDROP_NVRTC, the library path, or NVIDIA's pip wheels), or None."""
+    import ctypes.util
+    import os
+    import site
+    from pathlib import Path
+
+    if os.environ.get("FASTDROP_NVRTC"):
+        return os.environ["FASTDROP_NVRTC"]
+    found = ctypes.util.find_library("nvrtc")
+    if found:
+        return found
+    for base in site.getsitepackages():
+        for pattern in ("nvidia/cu13/lib/libnvrtc.so.*", "nvidia/cuda_nvrtc/lib/libnvrtc.so.*"):
+            hits = sorted(p for p in Path(base).glob(pattern) if "alt" not in p.name)
+            if hits:
+                return str(hits[-1])
+    return None
+
+
+def nvrtc_compile(lib_path, source, options, name="fastdrop_gpu.cu"):
+    """Compiles source with NVRTC as CuPy does; returns (ok, log, cubin bytes)."""
+    from pathlib import Path
+
+    # NVRTC opens its builtins library by name: load the one beside it first.
+    for builtins in sorted(Path(lib_path).parent.glob("libnvrtc-builtins.so.*")):
+        if "alt" not in builtins.name:
+            ctypes.CDLL(str(builtins), mode=ctypes.RTLD_GLOBAL)
+    lib = ctypes.CDLL(lib_path)
+    prog = ctypes.c_void_p()
+    rc = lib.nvrtcCreateProgram(ctypes.byref(prog), source.encode(), name.encode(), 0, None, None)
+    assert rc == 0, f"nvrtcCreateProgram returned {rc}"
+    try:
+        opts = (ctypes.c_char_p * len(options))(*[o.encode() for o in options])
+        rc = lib.nvrtcCompileProgram(prog, len(options), opts)
+        size = ctypes.c_size_t()
+        lib.nvrtcGetProgramLogSize(prog, ctypes.byref(size))
+        log = ctypes.create_string_buffer(size.value)
+        lib.nvrtcGetProgramLog(prog, log)
+        cubin = b""
+        if rc == 0:
+            lib.nvrtcGetCUBINSize(prog, ctypes.byref(size))
+            buf = ctypes.create_string_buffer(size.value)
+            lib.nvrtcGetCUBIN(prog, buf)
+            cubin = buf.raw
+        return rc == 0, log.value.decode(errors="replace"), cubin
+    finally:
+        lib.nvrtcDestroyProgram(ctypes.byref(prog))

@@ -3,7 +3,8 @@
 Both the file in the tree (every kernel) and the text the GPU path hands NVRTC
 (the headers inlined, one module per kind, with NVRTC's options) are
 compiled; the PTX of each kind must define exactly that kind's kernels.
-These tests need nvcc on the PATH and skip, saying so, without it.
+These tests need nvcc on the PATH and skip, saying so, without it. The last
+one runs NVRTC itself, the compiler of the GPU path, where libnvrtc is found.
 """
 
 import shutil
@@ -15,7 +16,7 @@ from cuda_helpers import CUDA_DIR, INCLUDE_DIR
 from fastdrop._gpu import _source
 
 NVCC = shutil.which("nvcc")
-pytestmark = pytest.mark.skipif(NVCC is None, reason="nvcc is not on the PATH")
+needs_nvcc = pytest.mark.skipif(NVCC is None, reason="nvcc is not on the PATH")
 STRICT = ["--Werror", "all-warnings"]
 ENTRIES = {
     "f16": {"fd_gpu_dropout_f16", "fd_gpu_apply_bits_f16"},
@@ -31,6 +32,7 @@ def _nvcc(args, cwd):
     return proc
 
 
+@needs_nvcc
 @pytest.mark.parametrize("arch", ["sm_80", "sm_90"])
 def test_tree_source_compiles_to_cubin(arch, tmp_path):
     cubin = tmp_path / "kernels.cubin"
@@ -39,6 +41,7 @@ def test_tree_source_compiles_to_cubin(arch, tmp_path):
     assert cubin.stat().st_size > 0
 
 
+@needs_nvcc
 @pytest.mark.parametrize("arch", ["sm_80", "sm_90"])
 @pytest.mark.parametrize("kind", _source.KINDS)
 def test_nvrtc_text_compiles_per_kind(kind, arch, tmp_path):
@@ -52,3 +55,20 @@ def test_nvrtc_text_compiles_per_kind(kind, arch, tmp_path):
     assert entries == ENTRIES[kind]
     # No FMA in the arithmetic: x * scale and out + v are rounded separately.
     assert "fma.rn" not in ptx.read_text()
+
+
+@pytest.mark.parametrize("kind", _source.KINDS)
+def test_nvrtc_compiles_the_gpu_paths_text(kind):
+    """NVRTC itself (no C library headers, __CUDACC_RTC__): the exact text and
+    options of fastdrop/_gpu/_launch.py. Needs libnvrtc (FASTDROP_NVRTC, the
+    library path, or NVIDIA's nvidia-cuda-nvrtc wheel); not nvcc."""
+    from cuda_helpers import find_nvrtc, nvrtc_compile
+
+    lib = find_nvrtc()
+    if lib is None:
+        pytest.skip("libnvrtc not found (set FASTDROP_NVRTC or pip install nvidia-cuda-nvrtc)")
+    ok, log, cubin = nvrtc_compile(lib, _source.cuda_source(),
+                                   [*_source.nvrtc_options(kind), "--gpu-architecture=sm_90"])
+    assert ok, log
+    assert len(cubin) > 0
+    assert not log.strip(), log  # no warnings either
