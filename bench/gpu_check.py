@@ -20,7 +20,9 @@ README says; ``--no-build`` skips that), then, each step timed and recorded:
    the same array (the roofline) and ``torch.nn.functional.dropout`` /
    ``torch.ops.aten.native_dropout_backward`` on CUDA, and checks the targets
    (>= 85 % of copy bandwidth at 2**28 elements, faster than torch at every
-   size).
+   size). Each fastdrop row is timed through the public function and, as
+   "kernel ...", through the launch alone (fastdrop/_gpu/_launch.py), so
+   the Python cost of a call shows at the small sizes.
 
 It writes ``gpu-check.json`` and ``gpu-check.md`` into --out and exits
 non-zero when a test, a bit comparison or the build failed (a missed speed
@@ -163,12 +165,17 @@ def bytes_moved(n):
         "fastdrop forward (no mask)": 2 * data,
         "fastdrop backward (bits)": 2 * data + bits,
         "fastdrop backward (seed)": 2 * data,
+        "kernel forward (bits)": 2 * data + bits,
+        "kernel backward (bits)": 2 * data + bits,
         "torch dropout": 2 * data + bool_mask,
         "torch dropout backward": 2 * data + bool_mask,
     }
 
 
 def benchmark(fastdrop, cp, torch, args):
+    from fastdrop import _core
+    from fastdrop._gpu import _launch
+
     rows = []
     for log2 in range(args.min_log2, args.max_log2 + 1):
         n = 1 << log2
@@ -176,12 +183,18 @@ def benchmark(fastdrop, cp, torch, args):
         y, g, dx = cp.empty_like(x), cp.random.standard_normal(n, dtype=cp.float32), cp.empty_like(x)
         _, mask = fastdrop.dropout_forward(x, 0.5, seed=1, out=y)
         seed_mask = fastdrop.Mask(n, 0.5, seed=1)
+        bits, thr = cp.empty((n + 7) // 8, cp.uint8), _core.threshold(0.5)
         ops = {
             "copy": lambda: y.data.copy_from_device_async(x.data, x.nbytes),
             "fastdrop forward (bits)": lambda: fastdrop.dropout_forward(x, 0.5, seed=1, out=y),
             "fastdrop forward (no mask)": lambda: fastdrop.dropout(x, 0.5, seed=1, out=y),
             "fastdrop backward (bits)": lambda: fastdrop.dropout_backward(g, mask, out=dx),
             "fastdrop backward (seed)": lambda: fastdrop.dropout_backward(g, seed_mask, out=dx),
+            # The kernels alone, without the public functions' checks and Mask:
+            "kernel forward (bits)": lambda: _launch.dropout(x, y, bits, 1, 0, thr, 2.0,
+                                                             _core.SCALE),
+            "kernel backward (bits)": lambda: _launch.apply_bits(mask.bits, g, dx, 2.0,
+                                                                 _core.SCALE),
         }
         if torch is not None:
             xt, gt = torch.from_dlpack(x), torch.from_dlpack(g)
@@ -194,7 +207,7 @@ def benchmark(fastdrop, cp, torch, args):
             t = time_gpu(cp, fn, args.repeats)
             rows.append({"log2": log2, "n": n, "op": name, "seconds": t,
                          "bytes": moved[name], "GB/s": moved[name] / t / 1e9})
-        del x, y, g, dx, mask, ops
+        del x, y, g, dx, mask, bits, ops
         if torch is not None:
             del xt, gt, tmask
             torch.cuda.empty_cache()
@@ -207,7 +220,8 @@ def judge(rows):
     by = {(r["log2"], r["op"]): r for r in rows}
     verdicts = []
     for op in ("fastdrop forward (bits)", "fastdrop forward (no mask)",
-               "fastdrop backward (bits)", "fastdrop backward (seed)"):
+               "fastdrop backward (bits)", "fastdrop backward (seed)",
+               "kernel forward (bits)", "kernel backward (bits)"):
         r, c = by.get((TARGET_LOG2, op)), by.get((TARGET_LOG2, "copy"))
         if r and c:
             ratio = r["GB/s"] / c["GB/s"]

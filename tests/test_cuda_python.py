@@ -237,3 +237,28 @@ def test_gpu_check_cases_and_judgement():
     text = mod.render_markdown({"command": "x", "environment": {}, "steps": [], "repeats": 3,
                                 "benchmark": rows, "targets": list(verdicts.values())})
     assert "| 2**20 |" in text and "NOT met" in text
+
+
+def test_gpu_check_equality_step_compares_bytes():
+    """The comparison logic of bench/gpu_check.py, with NumPy standing in for CuPy
+    (the calls then run on the CPU, so every case must match), and with a
+    stand-in whose copies back to the host flip a bit (every case must fail)."""
+    mod = _gpu_check()
+    cases = [c for c in mod.equality_cases() if c[1] <= 65][:30]
+
+    class Host:
+        asarray = staticmethod(np.array)
+        asnumpy = staticmethod(np.asarray)
+
+    count, failures = mod.check_equality(fastdrop, Host, cases, seed=5)
+    assert count == len(cases) and failures == []
+
+    class Flipping(Host):
+        @staticmethod
+        def asnumpy(a):
+            raw = np.array(a).view(np.uint8).copy()
+            raw[0] ^= 1
+            return raw.view(np.asarray(a).dtype)
+
+    _, failures = mod.check_equality(fastdrop, Flipping, cases[:5], seed=5)
+    assert len(failures) == 5 * 5  # y, bits, dx_bits, dx_seed_acc, y_nobits per case
