@@ -37,6 +37,11 @@ def _check_out(out, like, name: str = "out") -> None:
         raise ValueError(f"{name} must be on the input's device {like.device}, got {out.device}")
 
 
+def _seed(seed) -> int:
+    """The seed of a call: resolved exactly as the CPU functions resolve it."""
+    return _checks.check_seed(seed)
+
+
 def _offset(offset, n: int) -> int:
     """A checked offset, or the one a Generator reserves (offset is then its reserve method)."""
     return offset(n) if callable(offset) else _checks.check_offset(offset, n)
@@ -120,7 +125,7 @@ def dropout(x, p=0.5, *, seed=None, offset=0, training=True, scaling="inverted",
     training = _checks.check_flag(training, "training")
     if out is not None:
         _check_out(out, x)
-    seed = _checks.check_seed(seed)
+    seed = _seed(seed)
     if not training:
         with x.device:
             return _inference(x, p, scaling, out)
@@ -135,7 +140,7 @@ def dropout_forward(x, p=0.5, *, seed=None, offset=0, scaling="inverted", store=
     store = _checks.check_choice(store, "store", _checks.STORES)
     if out is not None:
         _check_out(out, x)
-    seed = _checks.check_seed(seed)
+    seed = _seed(seed)
     return _forward(x, p, seed, _offset(offset, x.size), scaling, store, out)
 
 
