@@ -262,3 +262,23 @@ def test_gpu_check_equality_step_compares_bytes():
 
     _, failures = mod.check_equality(fastdrop, Flipping, cases[:5], seed=5)
     assert len(failures) == 5 * 5  # y, bits, dx_bits, dx_seed_acc, y_nobits per case
+
+
+def test_an_installed_fastdrop_ships_the_cuda_source():
+    """setup.py copies kernels.cu and the stream headers into fastdrop/_gpu/cuda/
+    (CI tests the installed package, so there this runs)."""
+    from pathlib import Path
+
+    from conftest import ROOT
+
+    pkg = Path(fastdrop.__file__).resolve().parent
+    if pkg == (ROOT / "fastdrop").resolve():
+        pytest.skip("fastdrop is imported from the source tree, not from an installation")
+    cuda = pkg / "_gpu" / "cuda"
+    shipped = {"kernels.cu": ROOT / "src_c" / "cuda" / "kernels.cu",
+               "nvrtc_stdint.h": ROOT / "src_c" / "cuda" / "nvrtc_stdint.h"}
+    for header in sorted((ROOT / "src_c" / "include" / "fastdrop").glob("*.h")):
+        shipped[f"include/fastdrop/{header.name}"] = header
+    for rel, src in shipped.items():
+        assert (cuda / rel).read_bytes() == src.read_bytes(), rel
+    assert _source.source_dirs() == (cuda, cuda / "include")
