@@ -2,7 +2,11 @@
 
 src_c/tools/fd_mask_stream.c writes a kernel's keep bits at p = 0.5 in
 element order (fair coins if the stream is good) and dieharder reads them raw
-from stdin (-g 200). Each (kernel, test) pair reads a stream of its own seed.
+from stdin (-g 200). At p = 0.5 the threshold's low 24 bits are 0, so the
+bytes alone decide; at p = 0.3 (threshold 0xB3333333) the refinement hash
+decides 1 in 256 elements too, and the tool sends the biased keep bits
+through the von Neumann extractor (fair bits out of independent ones).
+Each (kernel, p, test) triple reads a stream of its own seed.
 The AVX-512 kernel runs natively where the CPU has AVX-512, else with its
 intrinsics emulated by SIMDe (as in test_emulated.py). Needs a C compiler and
 dieharder (Debian: dieharder); FASTDROP_REQUIRE_DIEHARDER=1 turns a missing
@@ -76,12 +80,13 @@ def assessments(report):
 
 @pytest.mark.dieharder
 @pytest.mark.parametrize("test", SUBSET)
+@pytest.mark.parametrize("p", ["0.5", "0.3"])
 @pytest.mark.parametrize("isa", ISAS)
-def test_mask_stream_passes_dieharder(stream_tools, isa, test):
+def test_mask_stream_passes_dieharder(stream_tools, isa, p, test):
     if isa not in stream_tools:
         _unavailable(f"the {isa} kernel can neither run nor be emulated here")
-    seed = zlib.crc32(f"{isa} {test}".encode())
-    writer = subprocess.Popen([*stream_tools[isa], str(seed)], stdout=subprocess.PIPE)
+    seed = zlib.crc32(f"{isa} {test}".encode() if p == "0.5" else f"{isa} {p} {test}".encode())
+    writer = subprocess.Popen([*stream_tools[isa], str(seed), p], stdout=subprocess.PIPE)
     try:
         run = subprocess.run(["dieharder", "-g", "200", *test.split()], stdin=writer.stdout,
                              capture_output=True, text=True, timeout=600)
@@ -92,3 +97,28 @@ def test_mask_stream_passes_dieharder(stream_tools, isa, test):
     verdicts = assessments(run.stdout)
     assert run.returncode == 0 and verdicts, run.stdout + run.stderr
     assert "FAILED" not in verdicts, f"seed {seed}:\n{run.stdout}"
+
+
+@pytest.mark.dieharder
+@pytest.mark.parametrize("p", ["0.5", "0.3"])
+def test_tested_stream_is_the_mask_stream(stream_tools, p):
+    """What dieharder reads is the reference's keep bits (von Neumann-extracted at p = 0.3)."""
+    import numpy as np
+
+    from fastdrop import _reference
+
+    n = (1 << 23) + (1 << 18)  # past the end of the tool's first chunk (2**23 elements)
+    keep = _reference.keep_mask(99, 0, float(p), n).astype(np.uint8)
+    if p != "0.5":
+        first, second = keep[0::2], keep[1::2]
+        keep = first[first != second]
+    expected = np.packbits(keep[: len(keep) // 8 * 8], bitorder="little").tobytes()
+    for isa, command in stream_tools.items():
+        writer = subprocess.Popen([*command, "99", p], stdout=subprocess.PIPE)
+        try:
+            got = writer.stdout.read(len(expected))
+        finally:
+            writer.stdout.close()
+            writer.kill()
+            writer.wait()
+        assert got == expected, isa

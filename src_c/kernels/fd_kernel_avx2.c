@@ -45,7 +45,9 @@ FD_INLINE __m256i next4(fd_x4 *g)
 }
 
 typedef struct fd_gen {
-    fd_x4 a, b; /* lanes 0-3 and 4-7 */
+    fd_x4 a, b;         /* lanes 0-3 and 4-7 */
+    __m256i lta, ltb;   /* the last group's bytes below the threshold's: 0xff */
+    __m256i eqa, eqb;   /* and equal to it (where refined) */
 } fd_gen;
 
 typedef struct fd_cmp {
@@ -79,26 +81,24 @@ FD_INLINE void gen_seed(fd_gen *g, uint64_t key, uint64_t b)
     g->b.s3 = _mm256_loadu_si256((const __m256i *)&t[3][4]);
 }
 
-/* Bit j: byte j of r below the threshold's byte (unsigned, by a biased
- * signed compare); eq: equal to it. */
-FD_INLINE uint32_t below32(const fd_cmp *c, __m256i r)
-{
-    const __m256i lt = _mm256_cmpgt_epi8(c->t, _mm256_xor_si256(r, c->bias));
-    return (uint32_t)_mm256_movemask_epi8(lt);
-}
-
-FD_INLINE uint32_t equal32(const fd_cmp *c, __m256i r)
-{
-    return (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(r, c->tpart));
-}
-
 /* One step of both lane sets: the 64 bytes of positions 64t .. 64t+63 in
- * element order (lanes 0-3, then 4-7). */
+ * element order (lanes 0-3, then 4-7), compared with the threshold's byte
+ * (unsigned, by a biased signed compare); the compare vectors stay in g
+ * for apply64g. */
 FD_INLINE uint64_t gen_group(fd_gen *g, const fd_cmp *c, uint64_t *eq, int refine)
 {
     const __m256i ra = next4(&g->a), rb = next4(&g->b);
-    *eq = refine ? (uint64_t)equal32(c, ra) | (uint64_t)equal32(c, rb) << 32 : 0;
-    return (uint64_t)below32(c, ra) | (uint64_t)below32(c, rb) << 32;
+    g->lta = _mm256_cmpgt_epi8(c->t, _mm256_xor_si256(ra, c->bias));
+    g->ltb = _mm256_cmpgt_epi8(c->t, _mm256_xor_si256(rb, c->bias));
+    *eq = 0;
+    if (refine) {
+        g->eqa = _mm256_cmpeq_epi8(ra, c->tpart);
+        g->eqb = _mm256_cmpeq_epi8(rb, c->tpart);
+        *eq = (uint64_t)(uint32_t)_mm256_movemask_epi8(g->eqa)
+            | (uint64_t)(uint32_t)_mm256_movemask_epi8(g->eqb) << 32;
+    }
+    return (uint64_t)(uint32_t)_mm256_movemask_epi8(g->lta)
+         | (uint64_t)(uint32_t)_mm256_movemask_epi8(g->ltb) << 32;
 }
 
 /* Lane j of the result has bit 8q + j of w in its sign bit (q < 4). */
@@ -181,9 +181,9 @@ FD_INLINE void apply4_f64(const double *x, double *y, __m256i m, __m256d sv, uns
 
 #define FD_RNE (_MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
 
-FD_INLINE void apply8_f16(const uint16_t *x, uint16_t *y, __m256i m, __m256 sv, unsigned flags)
+/* m16: eight 16-bit lanes, all ones where kept. */
+FD_INLINE void apply8_f16(const uint16_t *x, uint16_t *y, __m128i m16, __m256 sv, unsigned flags)
 {
-    const __m128i m16 = _mm_packs_epi32(_mm256_castsi256_si128(m), _mm256_extracti128_si256(m, 1));
     const __m128i h = _mm_loadu_si128((const __m128i *)x);
     if (!(flags & (FD_SCALE | FD_ACCUMULATE))) {
         store8_f16(y, _mm_and_si128(h, m16), flags);
@@ -222,9 +222,56 @@ FD_INLINE void apply64_f64(const double *x, double *y, uint64_t w, __m256d sv, u
 FD_INLINE void apply64_f16(const uint16_t *x, uint16_t *y, uint64_t w, __m256 sv, unsigned flags)
 {
     for (unsigned q = 0; q < 8; q++) {
-        const __m256i m = sign8((uint32_t)(w >> (q & 4 ? 32 : 0)), q & 3);
-        apply8_f16(x + 8 * q, y + 8 * q, _mm256_srai_epi32(m, 31), sv, flags);
+        const __m256i m = _mm256_srai_epi32(sign8((uint32_t)(w >> (q & 4 ? 32 : 0)), q & 3), 31);
+        const __m128i m16 = _mm_packs_epi32(_mm256_castsi256_si128(m), _mm256_extracti128_si256(m, 1));
+        apply8_f16(x + 8 * q, y + 8 * q, m16, sv, flags);
     }
+}
+
+/* The group the generator has just made, from its compare vectors (bytes
+ * sign-extended into lane masks): the candidate masks are the bytes below
+ * the threshold's, or below or equal where refined elements count as kept
+ * (le). float64 takes the word. */
+FD_INLINE void group_bytes(const fd_gen *g, int le, __m128i p[4])
+{
+    const __m256i a = le ? _mm256_or_si256(g->lta, g->eqa) : g->lta;
+    const __m256i b = le ? _mm256_or_si256(g->ltb, g->eqb) : g->ltb;
+    p[0] = _mm256_castsi256_si128(a);
+    p[1] = _mm256_extracti128_si256(a, 1);
+    p[2] = _mm256_castsi256_si128(b);
+    p[3] = _mm256_extracti128_si256(b, 1);
+}
+
+FD_INLINE __m128i bytes8(const __m128i p[4], unsigned q) /* bytes 8q .. 8q+7, low half */
+{
+    return q & 1 ? _mm_unpackhi_epi64(p[q / 2], p[q / 2]) : p[q / 2];
+}
+
+FD_INLINE void apply64g_f32(const float *x, float *y, uint64_t w, const fd_gen *g, int le,
+                            __m256 sv, unsigned flags)
+{
+    __m128i p[4];
+    (void)w;
+    group_bytes(g, le, p);
+    for (unsigned q = 0; q < 8; q++)
+        apply8_f32(x + 8 * q, y + 8 * q, _mm256_cvtepi8_epi32(bytes8(p, q)), sv, flags);
+}
+
+FD_INLINE void apply64g_f16(const uint16_t *x, uint16_t *y, uint64_t w, const fd_gen *g, int le,
+                            __m256 sv, unsigned flags)
+{
+    __m128i p[4];
+    (void)w;
+    group_bytes(g, le, p);
+    for (unsigned q = 0; q < 8; q++)
+        apply8_f16(x + 8 * q, y + 8 * q, _mm_cvtepi8_epi16(bytes8(p, q)), sv, flags);
+}
+
+FD_INLINE void apply64g_f64(const double *x, double *y, uint64_t w, const fd_gen *g, int le,
+                            __m256d sv, unsigned flags)
+{
+    (void)g, (void)le;
+    apply64_f64(x, y, w, sv, flags);
 }
 
 typedef __m256 fd_vscale_f16;

@@ -189,6 +189,10 @@ FD_INLINE __m512d vscale_f64(double scale) { return _mm512_set1_pd(scale); }
 #define FD_ROW_FENCE() _mm_sfence()
 #include "fd_walk.h"
 
+FD_APPLY64G_FROM_WORD(f16, uint16_t, __m512)
+FD_APPLY64G_FROM_WORD(f32, float, __m512)
+FD_APPLY64G_FROM_WORD(f64, double, __m512d)
+
 FD_DEFINE_ROW_FUNCTIONS(avx512)
 
 FD_TARGET_END

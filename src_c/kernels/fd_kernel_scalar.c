@@ -64,6 +64,10 @@ FD_DEFINE_SCALAR_APPLY(f64, double, double)
 #define FD_ROW_FENCE() ((void)0)
 #include "fd_walk.h"
 
+FD_APPLY64G_FROM_WORD(f16, uint16_t, float)
+FD_APPLY64G_FROM_WORD(f32, float, float)
+FD_APPLY64G_FROM_WORD(f64, double, double)
+
 FD_DEFINE_ROW_FUNCTIONS(scalar)
 FD_DEFINE_ROW(scalar);
 

@@ -18,6 +18,11 @@
  *   apply64_<sfx>(x, y, w, sv, flags)
  *                         the rules of fastdrop/rules.h on 64 elements
  *                         under keep word w (sv: the broadcast scale)
+ *   apply64g_<sfx>(x, y, w, &g, le, sv, flags)
+ *                         the same right after gen_group made w, which may
+ *                         use what the generator left in g instead of w;
+ *                         le: elements whose part equals the threshold's
+ *                         count as kept (w already includes them)
  *   vscale_<sfx>(scale)   sv; fd_vscale_<sfx> its type
  *   FD_ROW_FENCE()        orders non-temporal stores (may be empty)
  *
@@ -140,6 +145,15 @@ FD_INLINE uint64_t fd_refined(uint64_t eq, uint64_t k2, uint64_t first, uint64_t
                          k_ >> ((a) - FD_GROUP * (t)), (z) - (a), scale, flags); \
     } while (0)
 
+/* The apply64g of rows whose apply64 needs nothing but the word. */
+#define FD_APPLY64G_FROM_WORD(sfx, T, VT)                                     \
+    FD_INLINE void apply64g_##sfx(const T *x, T *y, uint64_t w, const fd_gen *g, int le, \
+                                  VT sv, unsigned flags)                      \
+    {                                                                         \
+        (void)g, (void)le;                                                    \
+        apply64_##sfx(x, y, w, sv, flags);                                    \
+    }
+
 /* Stamps the walk of one output type; HAS_Y is 0 for the mask-only walk
  * (sfx "mask", whose apply functions are never called). */
 #define FD_DEFINE_WALK(sfx, T, CT, HAS_Y)                                     \
@@ -194,7 +208,11 @@ FD_INLINE uint64_t fd_refined(uint64_t eq, uint64_t k2, uint64_t first, uint64_t
                     fd_store64(bits + (i + (FD_GROUP * t - lo)) / 8, k);      \
                 if (HAS_Y) {                                                  \
                     const size_t at = i + (FD_GROUP * t - lo);                \
-                    apply64_##sfx(x + at, y + at, k, sv, flags);              \
+                    if (mode == FD_MODE_CONST)                                \
+                        apply64_##sfx(x + at, y + at, k, sv, flags);          \
+                    else                                                      \
+                        apply64g_##sfx(x + at, y + at, k, &g, mode == FD_MODE_REFINE && cand_kept, \
+                                       sv, flags);                            \
                 }                                                             \
             }                                                                 \
             for (unsigned t = tw; mode == FD_MODE_REFINE && t < te; t++) {    \
@@ -308,6 +326,11 @@ FD_INLINE void fd_run_mask(const uint8_t *x, uint8_t *y, uint64_t k, unsigned nb
 FD_INLINE void apply64_mask(const uint8_t *x, uint8_t *y, uint64_t k, int sv, unsigned flags)
 {
     (void)x, (void)y, (void)k, (void)sv, (void)flags;
+}
+FD_INLINE void apply64g_mask(const uint8_t *x, uint8_t *y, uint64_t k, const fd_gen *g, int le,
+                             int sv, unsigned flags)
+{
+    (void)x, (void)y, (void)k, (void)g, (void)le, (void)sv, (void)flags;
 }
 FD_INLINE uint8_t fd_rule_mask(uint8_t x, uint8_t y, unsigned keep, int scale, unsigned flags)
 {

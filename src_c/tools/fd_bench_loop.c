@@ -44,7 +44,7 @@ static void plain_dropout(const fd_stream *s, const float *x, float *y, uint8_t 
             uint64_t eq;
             const uint64_t w = gen_group(&g, &c, &eq, 0);
             const size_t at = b * FD_BLOCK + FD_GROUP * t;
-            apply64_f32(x + at, y + at, w, sv, FD_SCALE);
+            apply64g_f32(x + at, y + at, w, &g, 0, sv, FD_SCALE);
             if (bits)
                 memcpy(bits + at / 8, &w, 8);
         }
