@@ -96,9 +96,12 @@ typedef struct alignas(16) fd_v16 {
  * fastdrop/_gpu/_geometry.py). */
 #define FD_GPU_VEC 0x200u
 
-/* Steps a thread handles at a time in the generated-mask kernels: eight
- * elements (two 16-byte accesses of float32). */
-#define FD_GPU_UNROLL (FD_GPU_RUN >= 8 ? 1u : 8u / FD_GPU_RUN)
+/* Steps a thread handles at a time in the generated-mask kernels: sixteen
+ * elements, 64 bytes of float32 in flight per thread. (With the registers
+ * ptxas gives these kernels on sm_90, 90 for float32 at eight elements and
+ * 108 at sixteen, both allow two blocks of 256 threads per multiprocessor,
+ * so sixteen doubles the bytes in flight; not yet measured on a device.) */
+#define FD_GPU_UNROLL (FD_GPU_RUN >= 16 ? 1u : 16u / FD_GPU_RUN)
 
 /* A group of eight threads runs the eight lanes of a work item. */
 static_assert(FD_LANES == 8, "a work item is run by a group of 8 threads, one per lane");
