@@ -210,3 +210,18 @@ def test_inference_equals_cpu(dtype):
                                          scaling=scaling), want), (scaling, p)
     layer = fastdrop.Dropout(0.3, seed=1, scaling="classic").eval()
     assert same(layer(cp.asarray(x)), fastdrop.Dropout(0.3, seed=1, scaling="classic").eval()(x))
+
+
+def test_subnormals_are_kept_as_on_the_cpu():
+    """CuPy compiles kernels with -ftz=true; the kernels' arithmetic must not flush."""
+    for dtype in DTYPES:
+        tiny = np.finfo(dtype).smallest_subnormal
+        x = (np.arange(1, 4097) % 97).astype(dtype) * tiny
+        base = x[::-1].copy()
+        mask = fastdrop.Mask(x.size, 0.25, seed=5)
+        for accumulate in (False, True):
+            want = fastdrop.dropout_backward(x, mask, out=base.copy(), accumulate=accumulate)
+            got = fastdrop.dropout_backward(cp.asarray(x), mask, out=cp.asarray(base),
+                                            accumulate=accumulate)
+            assert same(got, want), (dtype, accumulate)
+        assert same(fastdrop.dropout(cp.asarray(x), 0.3, seed=2), fastdrop.dropout(x, 0.3, seed=2))

@@ -75,7 +75,8 @@ def nvrtc_options(kind: str) -> tuple[str, ...]:
     """Compiler options for the module of one dtype ("f16", "f32", "f64") or of the mask alone.
 
     ``--fmad=false``: x * scale and out + v are rounded separately, as on
-    the CPU (the kernels also use __fmul_rn and __fadd_rn).
+    the CPU. CuPy appends ``-ftz=true`` to these; the kernels' float
+    arithmetic is PTX without .ftz, so float32 subnormals survive it.
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")

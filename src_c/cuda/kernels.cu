@@ -28,14 +28,73 @@
  * segment (the next block's first step for the last segment).
  *
  * Arithmetic: x * scale and out + v are each rounded once in the compute type
- * (no FMA contraction: __fmul_rn / __fadd_rn, and -fmad=false), and NaN
- * results carry the payload x86 gives them (SPEC.md section 6), since the
- * GPU's own arithmetic returns one canonical NaN.
+ * by PTX instructions with an explicit rounding and no .ftz (never fused
+ * into an FMA, subnormals kept whatever -ftz CuPy passes), and NaN results
+ * carry the payload x86 gives them (SPEC.md section 6), since the GPU's own
+ * arithmetic returns one canonical NaN.
  */
 
 /* ===   The stream and the per-element rules: the shared headers   === */
 
+/* The headers' arithmetic (hd.h): on the device, PTX with an explicit
+ * rounding and no .ftz, because CuPy compiles with -ftz=true, which would
+ * flush float32 subnormals to zero where the CPU keeps them, and because an
+ * instruction with an explicit rounding is never fused into an FMA. */
+#define FD_MUL_F32(a, b) fd_gpu_mul_f32(a, b)
+#define FD_ADD_F32(a, b) fd_gpu_add_f32(a, b)
+#define FD_MUL_F64(a, b) fd_gpu_mul_f64(a, b)
+#define FD_ADD_F64(a, b) fd_gpu_add_f64(a, b)
+
 #include "fastdrop/hd.h"
+
+#if defined(__CUDA_ARCH__)
+#define FD_GPU_PTX2(op, c, a, b, r) asm(op " %0, %1, %2;" : "=" c(r) : c(a), c(b))
+#endif
+
+FD_HD float fd_gpu_mul_f32(float a, float b)
+{
+#if defined(__CUDA_ARCH__)
+    float r;
+    FD_GPU_PTX2("mul.rn.f32", "f", a, b, r);
+    return r;
+#else
+    return a * b;
+#endif
+}
+
+FD_HD float fd_gpu_add_f32(float a, float b)
+{
+#if defined(__CUDA_ARCH__)
+    float r;
+    FD_GPU_PTX2("add.rn.f32", "f", a, b, r);
+    return r;
+#else
+    return a + b;
+#endif
+}
+
+FD_HD double fd_gpu_mul_f64(double a, double b)
+{
+#if defined(__CUDA_ARCH__)
+    double r;
+    FD_GPU_PTX2("mul.rn.f64", "d", a, b, r);
+    return r;
+#else
+    return a * b;
+#endif
+}
+
+FD_HD double fd_gpu_add_f64(double a, double b)
+{
+#if defined(__CUDA_ARCH__)
+    double r;
+    FD_GPU_PTX2("add.rn.f64", "d", a, b, r);
+    return r;
+#else
+    return a + b;
+#endif
+}
+
 #include "fastdrop/half.h"
 #include "fastdrop/rng.h"
 #include "fastdrop/rules.h"
@@ -127,6 +186,8 @@ struct fd_gpu_b32 {
     static constexpr B quiet = 0x00400000u, default_nan = 0xffc00000u;
     static FD_DEV B bits(F v) { return fd_f32_bits(v); }
     static FD_DEV F value(B b) { return fd_f32_value(b); }
+    static FD_DEV F mul(F a, F b) { return fd_gpu_mul_f32(a, b); }
+    static FD_DEV F add(F a, F b) { return fd_gpu_add_f32(a, b); }
     static FD_DEV F rule(F x, F y, unsigned keep, F scale, unsigned flags)
     {
         return fd_rule_f32(x, y, keep, scale, flags);
@@ -140,6 +201,8 @@ struct fd_gpu_b64 {
     static constexpr B quiet = 0x0008000000000000ull, default_nan = 0xfff8000000000000ull;
     static FD_DEV B bits(F v) { return fd_f64_bits(v); }
     static FD_DEV F value(B b) { return fd_f64_value(b); }
+    static FD_DEV F mul(F a, F b) { return fd_gpu_mul_f64(a, b); }
+    static FD_DEV F add(F a, F b) { return fd_gpu_add_f64(a, b); }
     static FD_DEV F rule(F x, F y, unsigned keep, F scale, unsigned flags)
     {
         return fd_rule_f64(x, y, keep, scale, flags);
@@ -173,9 +236,9 @@ FD_DEV typename T::F fd_gpu_x86(typename T::F x, typename T::F y, typename T::F 
 {
     typename T::F v = x;
     if (flags & FD_RULE_SCALE)
-        v = fd_gpu_nan<T>(x * scale, x, scale);
+        v = fd_gpu_nan<T>(T::mul(x, scale), x, scale);
     if (flags & FD_RULE_ACCUMULATE)
-        v = fd_gpu_nan<T>(y + v, y, v);
+        v = fd_gpu_nan<T>(T::add(y, v), y, v);
     return v;
 }
 
