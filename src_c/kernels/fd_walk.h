@@ -209,7 +209,8 @@ FD_INLINE uint64_t fd_refined(uint64_t eq, uint64_t k2, uint64_t first, uint64_t
                 } else if (mode == FD_MODE_REFINE) {                          \
                     k |= fd_refined(eq, k2, first + FD_GROUP * t, s->threshold, tpart); \
                 }                                                             \
-                w[t] = k;                                                     \
+                if (bits) /* the word is needed for the mask only */          \
+                    w[t] = k;                                                 \
                 if (direct && !(mode == FD_MODE_REFINE && late))              \
                     fd_store64(bits + (i + (FD_GROUP * t - lo)) / 8, k);      \
                 if (HAS_Y) {                                                  \
