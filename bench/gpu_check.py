@@ -321,8 +321,9 @@ def main(argv=None):
     import fastdrop
 
     dev = cp.cuda.Device()
+    name = cp.cuda.runtime.getDeviceProperties(dev.id)["name"]
     summary["environment"].update(
-        device=cp.cuda.runtime.getDeviceProperties(dev.id)["name"].decode(),
+        device=name.decode() if isinstance(name, bytes) else str(name),
         cupy=cp.__version__, cuda_runtime=cp.cuda.runtime.runtimeGetVersion(),
         fastdrop=fastdrop.__version__, rng_spec=fastdrop.RNG_SPEC)
     try:
