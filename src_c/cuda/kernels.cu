@@ -47,53 +47,25 @@
 
 #include "fastdrop/hd.h"
 
+/* fd_gpu_<op>_<type>(a, b): one PTX instruction on the device (each
+ * compilation pass of nvcc picks its side), the operator on the host. */
 #if defined(__CUDA_ARCH__)
-#define FD_GPU_PTX2(op, c, a, b, r) asm(op " %0, %1, %2;" : "=" c(r) : c(a), c(b))
+#define FD_GPU_OP(name, T, ptx, c, op)                                        \
+    FD_HD T name(T a, T b)                                                    \
+    {                                                                         \
+        T r;                                                                  \
+        asm(ptx " %0, %1, %2;" : "=" c(r) : c(a), c(b));                      \
+        return r;                                                             \
+    }
+#else
+#define FD_GPU_OP(name, T, ptx, c, op)                                        \
+    FD_HD T name(T a, T b) { return a op b; }
 #endif
 
-FD_HD float fd_gpu_mul_f32(float a, float b)
-{
-#if defined(__CUDA_ARCH__)
-    float r;
-    FD_GPU_PTX2("mul.rn.f32", "f", a, b, r);
-    return r;
-#else
-    return a * b;
-#endif
-}
-
-FD_HD float fd_gpu_add_f32(float a, float b)
-{
-#if defined(__CUDA_ARCH__)
-    float r;
-    FD_GPU_PTX2("add.rn.f32", "f", a, b, r);
-    return r;
-#else
-    return a + b;
-#endif
-}
-
-FD_HD double fd_gpu_mul_f64(double a, double b)
-{
-#if defined(__CUDA_ARCH__)
-    double r;
-    FD_GPU_PTX2("mul.rn.f64", "d", a, b, r);
-    return r;
-#else
-    return a * b;
-#endif
-}
-
-FD_HD double fd_gpu_add_f64(double a, double b)
-{
-#if defined(__CUDA_ARCH__)
-    double r;
-    FD_GPU_PTX2("add.rn.f64", "d", a, b, r);
-    return r;
-#else
-    return a + b;
-#endif
-}
+FD_GPU_OP(fd_gpu_mul_f32, float, "mul.rn.f32", "f", *)
+FD_GPU_OP(fd_gpu_add_f32, float, "add.rn.f32", "f", +)
+FD_GPU_OP(fd_gpu_mul_f64, double, "mul.rn.f64", "d", *)
+FD_GPU_OP(fd_gpu_add_f64, double, "add.rn.f64", "d", +)
 
 #include "fastdrop/half.h"
 #include "fastdrop/rng.h"
