@@ -19,6 +19,14 @@ EMULATION_FLAGS = ["-std=c++17", "-O2", "-ffp-contract=off", "-fPIC", "-shared",
 _u64, _uint, _dbl, _ptr = ctypes.c_uint64, ctypes.c_uint, ctypes.c_double, ctypes.c_void_p
 
 
+def tool_env():
+    """The environment for compilers run by the tests: without LD_PRELOAD, which
+    the sanitizer run (.ci/sanitize) sets and under which nvcc crashes."""
+    import os
+
+    return {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+
+
 def build_emulation(out_dir):
     """Compiles src_c/cuda/host_emulation.cpp with g++; returns the loaded library."""
     gxx = shutil.which("g++")
@@ -26,7 +34,8 @@ def build_emulation(out_dir):
         pytest.skip("g++ is not on the PATH: the host build of the CUDA kernels needs it")
     lib_path = out_dir / "fd_cuda_emulation.so"
     proc = subprocess.run([gxx, *EMULATION_FLAGS, str(CUDA_DIR / "host_emulation.cpp"),
-                           "-o", str(lib_path)], capture_output=True, text=True)
+                           "-o", str(lib_path)], capture_output=True, text=True,
+                          env=tool_env())
     assert proc.returncode == 0, proc.stderr
     lib = ctypes.CDLL(str(lib_path))
     lib.fd_emu_dropout.argtypes = [ctypes.c_int, _ptr, _ptr, _ptr, _u64, _u64, _u64, _u64,

@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from cuda_helpers import CUDA_DIR, INCLUDE_DIR
+from cuda_helpers import CUDA_DIR, INCLUDE_DIR, tool_env
 from fastdrop._gpu import _source
 
 NVCC = shutil.which("nvcc")
@@ -27,7 +27,8 @@ ENTRIES = {
 
 
 def _nvcc(args, cwd):
-    proc = subprocess.run([NVCC, *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+    proc = subprocess.run([NVCC, *args], capture_output=True, text=True, cwd=cwd, timeout=300,
+                          env=tool_env())
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc
 
