@@ -121,7 +121,7 @@ FD_INLINE uint64_t fd_refined(uint64_t eq, uint64_t k2, uint64_t first, uint64_t
 {
     uint64_t keep = 0;
     while (eq) {
-        const unsigned j = (unsigned)__builtin_ctzll(eq);
+        const unsigned j = FD_CTZ64(eq);
         eq &= eq - 1;
         keep |= (uint64_t)fd_keep_part(part, k2, first + j, threshold) << j;
     }
@@ -226,7 +226,7 @@ FD_INLINE uint64_t fd_refined(uint64_t eq, uint64_t k2, uint64_t first, uint64_t
                 /* fix up the refined elements of the whole groups */         \
                 uint64_t eq = eqs[t];                                         \
                 while (eq) {                                                  \
-                    const unsigned j = (unsigned)__builtin_ctzll(eq);         \
+                    const unsigned j = FD_CTZ64(eq);         \
                     const unsigned p = FD_GROUP * t + j;                      \
                     const size_t at = i + (p - lo);                           \
                     const unsigned keep = fd_keep_part(tpart, k2, first + p, s->threshold); \
@@ -235,11 +235,13 @@ FD_INLINE uint64_t fd_refined(uint64_t eq, uint64_t k2, uint64_t first, uint64_t
                         /* y holds the kept value: a drop zeroes it */        \
                         T *dst = keep ? &sink : y + at;                       \
                         *dst = (T)0;                                          \
-                        w[t] &= ~((uint64_t)(keep ^ 1u) << j);                \
+                        if (bits)                                             \
+                            w[t] &= ~((uint64_t)(keep ^ 1u) << j);            \
                     } else {                                                  \
                         if (HAS_Y)                                            \
                             y[at] = fd_rule_##sfx(x[at], y[at], keep, scale, flags); \
-                        w[t] |= (uint64_t)keep << j;                          \
+                        if (bits)                                             \
+                            w[t] |= (uint64_t)keep << j;                      \
                     }                                                         \
                 }                                                             \
                 if (direct)                                                   \
