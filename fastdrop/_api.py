@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fastdrop import _checks, _core, _generator
+from fastdrop import _checks, _core, _generator, _gpu
 from fastdrop._checks import is_direct, native, same_memory
 from fastdrop._mask import Mask, read_only_view, training_scale
 
@@ -226,6 +226,8 @@ def dropout(x, p=0.5, *, seed=None, offset=0, training=True, scaling="inverted",
         y = _core.dropout_fast(x, p, seed, offset, scaling, out)
         if y is not NotImplemented:
             return y
+    if _gpu.route(x=x, out=out):
+        return _gpu.dropout(x, p, seed=seed, offset=offset, training=training, scaling=scaling, out=out)
     x, p, scaling = _check_common(x, p, scaling, out)
     training = _checks.check_flag(training, "training")
     offset = _checks.check_offset(offset, x.size)
@@ -277,6 +279,8 @@ def dropout_forward(x, p=0.5, *, seed=None, offset=0, scaling="inverted", store=
         fast = _forward_fast(x, p, seed, offset, scaling, store, out)
         if fast is not None:
             return fast
+    if _gpu.route(x=x, out=out):
+        return _gpu.dropout_forward(x, p, seed=seed, offset=offset, scaling=scaling, store=store, out=out)
     x, p, scaling = _check_common(x, p, scaling, out)
     store = _checks.check_choice(store, "store", _checks.STORES)
     offset = _checks.check_offset(offset, x.size)
@@ -338,6 +342,8 @@ def dropout_backward(grad, mask, *, out=None, accumulate=False):
                                  mask._offset, mask._bits, out)
         if dx is not NotImplemented:
             return dx
+    if _gpu.route(grad=grad, out=out, mask=mask):
+        return _gpu.dropout_backward(grad, mask, out=out, accumulate=accumulate)
     if not isinstance(mask, Mask):
         raise TypeError(f"mask must be a fastdrop.Mask, got {type(mask).__name__}")
     grad = _checks.as_float_array(grad, "grad")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import threading
 
-from fastdrop import _api, _checks
+from fastdrop import _api, _checks, _gpu
 
 _M64 = (1 << 64) - 1
 GOLDEN = 0x9E3779B97F4A7C15
@@ -160,6 +160,8 @@ class Generator:
         """dropout(x, p=0.5, *, training=True, scaling="inverted", out=None)
 
         `fastdrop.dropout` with this generator's seed and next offset."""
+        if _gpu.route(x=x, out=out):
+            return _gpu.dropout(x, p, seed=self._seed, offset=self._reserve, training=training, scaling=scaling, out=out)
         x, p, scaling = _api._check_common(x, p, scaling, out)
         if not _checks.check_flag(training, "training"):
             return _api._inference(x, p, scaling, out)
@@ -170,6 +172,8 @@ class Generator:
         """dropout_forward(x, p=0.5, *, scaling="inverted", store="bits", out=None)
 
         `fastdrop.dropout_forward` with this generator's seed and next offset."""
+        if _gpu.route(x=x, out=out):
+            return _gpu.dropout_forward(x, p, seed=self._seed, offset=self._reserve, scaling=scaling, store=store, out=out)
         x, p, scaling = _api._check_common(x, p, scaling, out)
         store = _checks.check_choice(store, "store", _checks.STORES)
         offset = self._reserve(x.size)
