@@ -12,6 +12,10 @@ Contents
 - `manual_seed`, `default_generator`: the stream behind ``seed=None``.
 - `Dropout`: a layer with train and eval modes.
 - `simd_info`, `set_num_threads`, `get_num_threads`: kernels and threads.
+- Variants (SPEC.md section 10): `spatial_dropout`, `alpha_dropout`,
+  `feature_alpha_dropout`, `alpha_dropout_backward`, `drop_path`,
+  `mc_dropout`, and the layers `SpatialDropout`, `AlphaDropout`, `DropPath`;
+  ``noise_shape=`` / ``broadcast_dims=`` in `dropout` and friends.
 """
 
 from fastdrop._api import dropout, dropout_backward, dropout_forward
@@ -21,6 +25,14 @@ from fastdrop._info import get_num_threads, set_num_threads, simd_info
 from fastdrop._layer import Dropout
 from fastdrop._mask import Mask
 from fastdrop._version import __version__
+
+# ---- dropout variants (fastdrop/_variants) ----
+from fastdrop._variants.alpha import alpha_dropout, alpha_dropout_backward, feature_alpha_dropout
+from fastdrop._variants.layers import AlphaDropout, DropPath, SpatialDropout
+from fastdrop._variants.mc import mc_dropout
+from fastdrop._variants.spatial import spatial_dropout
+from fastdrop._variants.structured import drop_path
+# ---- end of dropout variants ----
 
 __all__ = [
     "RNG_SPEC",
@@ -36,4 +48,14 @@ __all__ = [
     "manual_seed",
     "set_num_threads",
     "simd_info",
+    # dropout variants
+    "AlphaDropout",
+    "DropPath",
+    "SpatialDropout",
+    "alpha_dropout",
+    "alpha_dropout_backward",
+    "drop_path",
+    "feature_alpha_dropout",
+    "mc_dropout",
+    "spatial_dropout",
 ]
