@@ -213,7 +213,7 @@ class AlphaDropout(Dropout):
         offset, seed = common.seed_last(seed, 0, samples * m)
         y = np.empty((samples,) + x.shape, dtype=x.dtype)
         for t in range(samples):
-            alpha._run(x, p, seed, offset + t * m, True, y[t], False, nshape)
+            alpha._run(x, p, seed, offset + t * m, True, y[t, ...], False, nshape)
         return y
 
     def __repr__(self) -> str:

@@ -75,5 +75,5 @@ def mc_dropout(x, p=0.5, samples=8, *, seed=None, offset=0, noise_shape=None,
     offset, seed = common.seed_last(seed, offset, samples * m)
     y = np.empty((samples,) + x.shape, dtype=x.dtype)
     for t in range(samples):
-        noise.forward(x, p, seed, offset + t * m, "inverted", None, y[t], nshape)
+        noise.forward(x, p, seed, offset + t * m, "inverted", None, y[t, ...], nshape)
     return y
