@@ -7,6 +7,8 @@ import numpy as np
 from fastdrop import _api, _checks
 from fastdrop._variants import common, noise
 
+_MAXDIMS = 64 if np.lib.NumpyVersion(np.__version__) >= "2.0.0" else 32  # NumPy's limit
+
 
 def mc_dropout(x, p=0.5, samples=8, *, seed=None, offset=0, noise_shape=None,
                broadcast_dims=None):
@@ -69,6 +71,9 @@ def mc_dropout(x, p=0.5, samples=8, *, seed=None, offset=0, noise_shape=None,
     """
     x, p, _ = _api._check_common(x, p, "inverted", None)
     samples = _checks.check_count(samples, "samples")
+    if x.ndim >= _MAXDIMS:
+        raise ValueError(f"x must have at most {_MAXDIMS - 1} dimensions (the result adds one), "
+                         f"got {x.ndim}")
     nshape = noise.resolve(x.shape, noise_shape, broadcast_dims)
     nshape = x.shape if nshape is None else nshape
     m = noise.size(nshape)
