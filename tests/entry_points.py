@@ -341,6 +341,20 @@ def _ref_drop_path_batch(a: dict) -> np.ndarray:
         x, float(a["p"]), seed=seed_of(a), offset=int(a["offset"]), nshape=(1,) * x.ndim))
 
 
+def _maps() -> np.ndarray:
+    """Feature maps (N, C, L) = (2, 5, 3) for the channel variants: N * C = 10 noise elements,
+    as many as SHAPE, so the offsets of the matrix apply unchanged (x's own values are
+    crossed in tests/test_spatial.py and tests/test_alpha.py)."""
+    return np.linspace(-2.0, 2.0, 30, dtype=np.float32).reshape(2, 5, 3)
+
+
+def _ref_maps(a: dict, fn) -> np.ndarray:
+    x = _maps()
+    if not mode_of(a):
+        return x
+    return fn(x, float(a["p"]), seed=seed_of(a), offset=int(a["offset"]), nshape=(2, 5, 1))
+
+
 def _ref_mc(a: dict) -> np.ndarray:
     x = np.asarray(a["x"])
     y = _reference_variants.mc_dropout(x, float(a["p"]), 1, seed=seed_of(a),
@@ -367,9 +381,15 @@ VARIANT_ENTRY_POINTS = [
     _entry("alpha_dropout_backward", "grad mask out accumulate", "grad",
            lambda a: fastdrop.alpha_dropout_backward(**_pick(a, "grad mask out accumulate")),
            _ref_alpha_backward),
-    _entry("drop_path(batch)", "x p seed offset training out", "x",
+    _entry("drop_path", "x p seed offset training out", "x",
            lambda a: fastdrop.drop_path(**_pick(a, "x p seed offset training out"), mode="batch"),
            _ref_drop_path_batch),
+    _entry("spatial_dropout", "p seed offset training", None,
+           lambda a: fastdrop.spatial_dropout(_maps(), **_pick(a, "p seed offset training")),
+           lambda a: _ref_maps(a, _reference_variants.dropout)),
+    _entry("feature_alpha_dropout", "p seed offset training", None,
+           lambda a: fastdrop.feature_alpha_dropout(_maps(), **_pick(a, "p seed offset training")),
+           lambda a: _ref_maps(a, _reference_variants.alpha_dropout)),
     _entry("mc_dropout", "x p seed offset", "x",
            lambda a: fastdrop.mc_dropout(**_pick(a, "x p seed offset"), samples=1), _ref_mc),
     _entry("SpatialDropout", "p seed name", None,
