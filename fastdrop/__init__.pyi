@@ -422,6 +422,7 @@ def mc_dropout(
     offset: _Int = 0,
     noise_shape: _NoiseShape | None = None,
     broadcast_dims: _Axes | None = None,
+    out: npt.NDArray[_F] | None = None,
 ) -> npt.NDArray[_F]: ...
 @overload
 def mc_dropout(
@@ -433,6 +434,7 @@ def mc_dropout(
     offset: _Int = 0,
     noise_shape: _NoiseShape | None = None,
     broadcast_dims: _Axes | None = None,
+    out: _AnyFloat | None = None,
 ) -> _AnyFloat: ...
 
 class SpatialDropout(Dropout):

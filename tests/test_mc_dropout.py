@@ -54,3 +54,20 @@ def test_offset_covers_every_sample():
     fastdrop.mc_dropout(np.ones(4), 0.5, 2, seed=1, offset=2**64 - 8)
     with pytest.raises(ValueError, match="offset"):
         fastdrop.mc_dropout(np.ones(4), 0.5, 2, seed=1, offset=2**64 - 7)
+
+
+def test_out_any_layout_and_bad_outs():
+    x = random_floats(30, np.float32).reshape(5, 6)
+    want = RV.mc_dropout(x, 0.5, 3, seed=2)
+    out = np.asfortranarray(np.zeros((3, 5, 6), np.float32))
+    assert fastdrop.mc_dropout(x, 0.5, 3, seed=2, out=out) is out
+    assert_bits_equal(out, want)
+    for bad, exc in [(np.zeros((3, 5, 5), np.float32), ValueError),
+                     (np.zeros((3, 5, 6), np.float64), TypeError), ([0.0], TypeError)]:
+        with pytest.raises(exc, match="out"):
+            fastdrop.mc_dropout(x, 0.5, 3, seed=2, out=bad)
+    big = np.zeros((2, 5, 6), np.float32)
+    src = big[0]
+    src[...] = x
+    fastdrop.mc_dropout(src, 0.5, 2, seed=2, out=big)
+    assert_bits_equal(big, RV.mc_dropout(x, 0.5, 2, seed=2))

@@ -11,8 +11,8 @@ _MAXDIMS = 64 if np.lib.NumpyVersion(np.__version__) >= "2.0.0" else 32  # NumPy
 
 
 def mc_dropout(x, p=0.5, samples=8, *, seed=None, offset=0, noise_shape=None,
-               broadcast_dims=None):
-    """mc_dropout(x, p=0.5, samples=8, *, seed=None, offset=0, noise_shape=None, broadcast_dims=None)
+               broadcast_dims=None, out=None):
+    """mc_dropout(x, p=0.5, samples=8, *, seed=None, offset=0, noise_shape=None, broadcast_dims=None, out=None)
 
     ``samples`` dropout samples of x, stacked: Monte Carlo dropout at inference.
 
@@ -32,11 +32,15 @@ def mc_dropout(x, p=0.5, samples=8, *, seed=None, offset=0, noise_shape=None,
         shape), so ``offset + T * m`` must be <= 2**64.
     noise_shape, broadcast_dims
         As in `fastdrop.dropout`.
+    out : numpy.ndarray, optional
+        Where to write the samples: shape ``(T, *x.shape)``, x's dtype,
+        writeable, any layout (as `out` in `fastdrop.dropout`); it must not
+        share memory with x.
 
     Returns
     -------
     y : numpy.ndarray
-        Shape ``(T, *x.shape)``, x's dtype, C order. Sample t equals
+        Shape ``(T, *x.shape)``, x's dtype, C order (or `out`). Sample t equals
         ``dropout(x, p, seed=seed, offset=offset + t * m, noise_shape=...)``
         bit for bit, so the whole call is ``dropout`` of x broadcast to
         ``(T, *x.shape)`` (noise shape ``(T, *noise_shape)``) at `offset`.
@@ -78,7 +82,11 @@ def mc_dropout(x, p=0.5, samples=8, *, seed=None, offset=0, noise_shape=None,
     nshape = x.shape if nshape is None else nshape
     m = noise.size(nshape)
     offset, seed = common.seed_last(seed, offset, samples * m)
-    y = np.empty((samples,) + x.shape, dtype=x.dtype)
+    if out is not None:
+        _checks.check_out(out, (samples,) + x.shape, x.dtype)
+        if np.may_share_memory(out, x):
+            x = x.copy()
+    y = np.empty((samples,) + x.shape, dtype=x.dtype) if out is None else out
     for t in range(samples):
         noise.forward(x, p, seed, offset + t * m, "inverted", None, y[t, ...], nshape)
     return y

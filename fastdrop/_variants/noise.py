@@ -114,10 +114,12 @@ def forward(x, p, seed, offset, scaling, store, out, nshape):
 
     Arguments are checked; offset is checked here against the noise size.
     """
-    from fastdrop._api import _flags
+    from fastdrop._api import _flags, _forward
 
     m = size(nshape)
     _checks.check_offset(offset, m)
+    if tuple(nshape) == x.shape:  # the same bits (SPEC.md 10.1): the one-pass kernel
+        return _forward(x, p, seed, offset, scaling, store, out)
     bits = draw_bits(seed, offset, p, m)
     y = apply(x, bits, nshape, training_scale(p, scaling), _flags(scaling), out)
     if store is None:
