@@ -89,6 +89,10 @@ def test_thread_counts_and_large_arrays(threads):
         for nshape in ((64, 3, 1), (64, 1, 4099), (1, 3, 4099)):
             got = fastdrop.dropout(x, 0.3, seed=8, offset=5, noise_shape=nshape)
             assert_bits_equal(got, RV.dropout(x, 0.3, seed=8, offset=5, nshape=nshape))
+        maps = x.reshape(-1)[: 64 * 331 * 37].reshape(64, 331, 37)  # short rows: tiled
+        for nshape in ((64, 1, 37), (1, 1, 37)):
+            got = fastdrop.dropout(maps, 0.3, seed=8, offset=5, noise_shape=nshape)
+            assert_bits_equal(got, RV.dropout(maps, 0.3, seed=8, offset=5, nshape=nshape))
     finally:
         fastdrop.set_num_threads(None)
 

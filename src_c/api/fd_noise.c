@@ -11,9 +11,12 @@
  * kernel row's apply-bits functions (SIMD) in pieces of FD_NOISE_PIECE
  * elements, with all-ones or all-zeros bits for a broadcast row and the
  * run's bits shifted to start on a byte otherwise, so no full-size mask is
- * ever made and the rules are those of every other call. The affine rule
+ * ever made and the rules are those of every other call. Short rows along
+ * a noise axis under a broadcast one (channels-last maps) go several at a
+ * time from a piece with their bits repeated. The affine rule
  * (alpha dropout) has its own element loop here.
  */
+#include <stdint.h>
 #include <string.h>
 #include "fastdrop.h"
 #include "fd_config.h"
@@ -165,17 +168,57 @@ static void run_bits(const fd_ncall *c, size_t j, size_t i, size_t n)
     }
 }
 
+/* Rows of fewer than FD_NOISE_PIECE / 2 elements that repeat along the
+ * broadcast axis above them (channels-last maps: the same C bits for every
+ * pixel) go to the kernel several rows at a time, from a piece holding the
+ * row's bits repeated. */
+typedef struct fd_tile {
+    size_t j;        /* first mask bit of the row it holds; SIZE_MAX: none yet */
+    size_t rows;     /* rows it holds */
+    uint8_t bits[FD_NOISE_PIECE / 8];
+} fd_tile;
+
+static void tile_fill(const fd_ncall *c, fd_tile *t, size_t j, size_t len)
+{
+    const size_t rows = FD_NOISE_PIECE / len;
+    memset(t->bits, 0, sizeof t->bits);
+    for (size_t k = 0; k < len; k++) {
+        if (!((c->bits[(j + k) / 8] >> ((j + k) % 8)) & 1u))
+            continue;
+        for (size_t r = 0; r < rows; r++) {
+            const size_t q = r * len + k;
+            t->bits[q / 8] |= (uint8_t)(1u << (q % 8));
+        }
+    }
+    t->j = j;
+    t->rows = rows;
+}
+
 static void range_noise(void *c_, size_t lo, size_t hi)
 {
     const fd_ncall *c = (const fd_ncall *)c_;
     const size_t len = c->dims[c->nd - 1];
+    const int tiled = c->last_noise && c->nd >= 2 && c->nstride[c->nd - 2] == 0
+                      && len < FD_NOISE_PIECE / 2;
+    fd_tile tile;
+    tile.j = SIZE_MAX;
     size_t i = lo;
     while (i < hi) {
         const size_t inner = i % len;
         size_t outer = i / len, j = 0;
+        const size_t above = tiled ? c->dims[c->nd - 2] - outer % c->dims[c->nd - 2] : 0;
         for (int d = c->nd - 2; d >= 0; d--) {
             j += (outer % c->dims[d]) * c->nstride[d];
             outer /= c->dims[d];
+        }
+        if (tiled && inner == 0 && hi - i >= 2 * len && above >= 2) {
+            /* whole rows sharing j: as many as the piece, the axis and the range allow */
+            if (tile.j != j)
+                tile_fill(c, &tile, j, len);
+            size_t rows = FD_MIN(FD_MIN(tile.rows, above), (hi - i) / len);
+            run(c, tile.bits, i, rows * len);
+            i += rows * len;
+            continue;
         }
         const size_t n = FD_MIN(len - inner, hi - i);
         if (c->last_noise)
