@@ -14,7 +14,7 @@ Contents
 - `simd_info`, `set_num_threads`, `get_num_threads`: kernels and threads.
 - Variants (SPEC.md section 10): `spatial_dropout`, `alpha_dropout`,
   `feature_alpha_dropout`, `alpha_dropout_backward`, `drop_path`,
-  `mc_dropout`, and the layers `SpatialDropout`, `AlphaDropout`, `DropPath`;
+  `mc_dropout`, `dropout_add`, `dropout_add_backward`, and the layers `SpatialDropout`, `AlphaDropout`, `DropPath`;
   ``noise_shape=`` / ``broadcast_dims=`` in `dropout` and friends.
 """
 
@@ -28,6 +28,7 @@ from fastdrop._version import __version__
 
 # ---- dropout variants (fastdrop/_variants) ----
 from fastdrop._variants.alpha import alpha_dropout, alpha_dropout_backward, feature_alpha_dropout
+from fastdrop._variants.fused import dropout_add, dropout_add_backward
 from fastdrop._variants.layers import AlphaDropout, DropPath, SpatialDropout
 from fastdrop._variants.mc import mc_dropout
 from fastdrop._variants.spatial import spatial_dropout
@@ -55,6 +56,8 @@ __all__ = [
     "alpha_dropout",
     "alpha_dropout_backward",
     "drop_path",
+    "dropout_add",
+    "dropout_add_backward",
     "feature_alpha_dropout",
     "mc_dropout",
     "spatial_dropout",

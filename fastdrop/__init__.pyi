@@ -46,6 +46,8 @@ __all__ = [
     "alpha_dropout",
     "alpha_dropout_backward",
     "drop_path",
+    "dropout_add",
+    "dropout_add_backward",
     "feature_alpha_dropout",
     "mc_dropout",
     "spatial_dropout",
@@ -436,6 +438,37 @@ def mc_dropout(
     broadcast_dims: _Axes | None = None,
     out: _AnyFloat | None = None,
 ) -> _AnyFloat: ...
+
+@overload
+def dropout_add(
+    x: npt.NDArray[_F],
+    residual: npt.NDArray[_F],
+    p: _Real = 0.5,
+    *,
+    bias: npt.NDArray[_F] | _F | None = None,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    store: _Store = "bits",
+    out: npt.NDArray[_F] | None = None,
+) -> tuple[npt.NDArray[_F], Mask]: ...
+@overload
+def dropout_add(
+    x: npt.ArrayLike,
+    residual: npt.ArrayLike,
+    p: _Real = 0.5,
+    *,
+    bias: npt.ArrayLike | None = None,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    store: _Store = "bits",
+    out: _AnyFloat | None = None,
+) -> tuple[_AnyFloat, Mask]: ...
+def dropout_add_backward(
+    grad: npt.ArrayLike,
+    mask: Mask,
+    *,
+    bias_shape: tuple[SupportsIndex, ...] | None = None,
+) -> tuple[_AnyFloat, _AnyFloat | None, _AnyFloat]: ...
 
 class SpatialDropout(Dropout):
     data_format: _DataFormat

@@ -79,3 +79,13 @@ def mc_dropout(x, p, samples, *, seed, offset=0, nshape=None) -> np.ndarray:
     m = int(np.prod(nshape, dtype=np.int64))
     out = [dropout(x, p, seed=seed, offset=offset + t * m, nshape=nshape) for t in range(samples)]
     return np.stack(out) if out else np.empty((0,) + x.shape, x.dtype)
+
+
+def dropout_add(x, residual, p, *, seed, offset=0, bias=None) -> np.ndarray:
+    """residual + dropout(x + bias): each sum rounded once in the compute type."""
+    x, residual = np.asarray(x), np.asarray(residual)
+    ct = R.compute_dtype(x.dtype)
+    with np.errstate(all="ignore"):
+        t = x if bias is None else (x.astype(ct) + np.asarray(bias).astype(ct)).astype(x.dtype)
+        d = R.dropout(t, p, seed=seed, offset=offset)
+        return (residual.astype(ct) + d.astype(ct)).astype(x.dtype)

@@ -370,7 +370,32 @@ def _ref_alpha_backward(a: dict) -> np.ndarray:
     return _as_result(a, _reference.apply(grad, keep, s, out=start))
 
 
+def _residual(a: dict):
+    """A residual like x (ones of its shape and dtype), or a float32 one of SHAPE for a bad x."""
+    try:
+        x = np.asarray(a["x"])
+        if x.dtype.kind == "f" and x.dtype.itemsize in (2, 4, 8):
+            return np.ones(x.shape, x.dtype)
+    except (ValueError, TypeError):
+        pass
+    return np.ones(SHAPE, np.float32)
+
+
+def _ref_dropout_add(a: dict) -> np.ndarray:
+    x = np.asarray(a["x"])
+    y = _reference_variants.dropout_add(x, _residual(a), float(a["p"]), seed=seed_of(a),
+                                        offset=int(a["offset"]))
+    return _as_result(a, y)
+
+
 VARIANT_ENTRY_POINTS = [
+    _entry("dropout_add_backward", "grad mask mask_bits", "grad",
+           lambda a: fastdrop.dropout_add_backward(a["grad"], a["mask"]),
+           lambda a: (ref_backward(a, a["mask"]), None,
+                      _as_result(a, np.array(np.asarray(a["grad"]))))),
+    _entry("dropout_add", "x p seed offset store out", "x",
+           lambda a: fastdrop.dropout_add(a["x"], _residual(a), **_pick(a, "p seed offset store out")),
+           lambda a: (_ref_dropout_add(a), ref_mask(a, np.shape(a["x"])))),
     _entry("dropout(noise_shape)", "x p seed offset training scaling out", "x",
            lambda a: fastdrop.dropout(**_pick(a, "x p seed offset training scaling out"),
                                       noise_shape=_ones_noise(a)),

@@ -58,7 +58,7 @@ def _only(*names):
 # ---- dropout variants: entries that take these arguments as dropout does
 # (a noise shape of all ones draws one stream element: offset 2**64 - 1 is valid there)
 _VARIANT_CALLS = _only("dropout(noise_shape)", "alpha_dropout", "drop_path", "mc_dropout",
-                       "spatial_dropout", "feature_alpha_dropout")
+                       "spatial_dropout", "feature_alpha_dropout", "dropout_add")
 _VARIANT_LAYERS = _only("SpatialDropout", "DropPath", "AlphaDropout")
 # ---- end of dropout variants
 
@@ -232,7 +232,7 @@ SEED_BAD = _table("seed", [
 # Generator() takes offsets up to 2**64 (an exhausted stream); the calls need room for 10
 _CALLS = _only("dropout", "dropout_forward", "Generator.dropout", "Generator.dropout_forward",
                "Mask", "alpha_dropout", "mc_dropout", "spatial_dropout",
-               "feature_alpha_dropout")
+               "feature_alpha_dropout", "dropout_add")
 OFFSET_BAD = _table("offset", [
     ("-1", -1, V), ("int64 -1", np.int64(-1), V), ("0-d -1", np.array(-1), V),
     ("2**64 + 1", 2**64 + 1, V), ("2**70", 2**70, V),
@@ -252,7 +252,7 @@ def _flag_bad(arg, only=None):
 
 # The layer's forward takes training=None (the layer's mode); the other calls do not.
 _TRAINING_NOT_NONE = _only("dropout", "Generator.dropout", "Dropout attributes") | (
-    _VARIANT_CALLS - {"mc_dropout"})
+    _VARIANT_CALLS - {"mc_dropout", "dropout_add"})
 TRAINING_BAD = [b for b in _flag_bad("training") if b.label != "None"] + [
     b for b in _flag_bad("training", _TRAINING_NOT_NONE) if b.label == "None"]
 
@@ -297,7 +297,7 @@ def _mask_of(shape):
 
 
 _BACKWARD = _only("dropout_backward", "Dropout.backward(mask)",  # the entries taking a mask
-                  "alpha_dropout_backward")
+                  "alpha_dropout_backward", "dropout_add_backward")
 _NOT_A_MASK = "mask must be a fastdrop.Mask"
 MASK_BAD = _table("mask", [
     ("None", None, T, _NOT_A_MASK)], only=_only("dropout_backward")) + _table("mask", [

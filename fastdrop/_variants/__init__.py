@@ -5,5 +5,6 @@
 - `alpha`: alpha and feature-alpha dropout for SELU networks;
 - `structured`: DropPath (stochastic depth);
 - `mc`: Monte Carlo dropout;
+- `fused`: bias + dropout + residual add;
 - `layers`: the layer classes.
 """
