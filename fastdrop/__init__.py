@@ -13,8 +13,8 @@ Contents
 - `Dropout`: a layer with train and eval modes.
 - `simd_info`, `set_num_threads`, `get_num_threads`: kernels and threads.
 - Variants (SPEC.md section 10): `spatial_dropout`, `alpha_dropout`,
-  `feature_alpha_dropout`, `alpha_dropout_backward`, `drop_path`,
-  `mc_dropout`, `dropout_add`, `dropout_add_backward`, and the layers `SpatialDropout`, `AlphaDropout`, `DropPath`;
+  `feature_alpha_dropout`, `alpha_dropout_backward`, `drop_path`, `drop_block`,
+  `mc_dropout`, `dropout_add`, `dropout_add_backward`, and the layers `SpatialDropout`, `AlphaDropout`, `DropPath`, `DropBlock`;
   ``noise_shape=`` / ``broadcast_dims=`` in `dropout` and friends.
 """
 
@@ -29,10 +29,10 @@ from fastdrop._version import __version__
 # ---- dropout variants (fastdrop/_variants) ----
 from fastdrop._variants.alpha import alpha_dropout, alpha_dropout_backward, feature_alpha_dropout
 from fastdrop._variants.fused import dropout_add, dropout_add_backward
-from fastdrop._variants.layers import AlphaDropout, DropPath, SpatialDropout
+from fastdrop._variants.layers import AlphaDropout, DropBlock, DropPath, SpatialDropout
 from fastdrop._variants.mc import mc_dropout
 from fastdrop._variants.spatial import spatial_dropout
-from fastdrop._variants.structured import drop_path
+from fastdrop._variants.structured import drop_block, drop_path
 # ---- end of dropout variants ----
 
 __all__ = [
@@ -51,10 +51,12 @@ __all__ = [
     "simd_info",
     # dropout variants
     "AlphaDropout",
+    "DropBlock",
     "DropPath",
     "SpatialDropout",
     "alpha_dropout",
     "alpha_dropout_backward",
+    "drop_block",
     "drop_path",
     "dropout_add",
     "dropout_add_backward",

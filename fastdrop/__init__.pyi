@@ -41,10 +41,12 @@ __all__ = [
     "simd_info",
     # dropout variants
     "AlphaDropout",
+    "DropBlock",
     "DropPath",
     "SpatialDropout",
     "alpha_dropout",
     "alpha_dropout_backward",
+    "drop_block",
     "drop_path",
     "dropout_add",
     "dropout_add_backward",
@@ -415,6 +417,32 @@ def drop_path(
     return_mask: _Flag = False,
 ) -> Any: ...
 @overload
+def drop_block(
+    x: npt.NDArray[_F],
+    p: _Real = 0.1,
+    *,
+    block_size: _Int = 7,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    data_format: _DataFormat = "channels_first",
+    training: _Flag = True,
+    out: npt.NDArray[_F] | None = None,
+    return_mask: Literal[False] = False,
+) -> npt.NDArray[_F]: ...
+@overload
+def drop_block(
+    x: npt.ArrayLike,
+    p: _Real = 0.1,
+    *,
+    block_size: _Int = 7,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    data_format: _DataFormat = "channels_first",
+    training: _Flag = True,
+    out: _AnyFloat | None = None,
+    return_mask: _Flag = False,
+) -> Any: ...
+@overload
 def mc_dropout(
     x: npt.NDArray[_F] | _F,
     p: _Real = 0.5,
@@ -503,6 +531,19 @@ class AlphaDropout(Dropout):
         *,
         seed: _Seed = None,
         feature: _Flag = False,
+        data_format: _DataFormat = "channels_first",
+        name: str | None = None,
+    ) -> None: ...
+
+class DropBlock(Dropout):
+    block_size: int
+    data_format: _DataFormat
+    def __init__(
+        self,
+        p: _Real = 0.1,
+        *,
+        block_size: _Int = 7,
+        seed: _Seed = None,
         data_format: _DataFormat = "channels_first",
         name: str | None = None,
     ) -> None: ...

@@ -89,3 +89,29 @@ def dropout_add(x, residual, p, *, seed, offset=0, bias=None) -> np.ndarray:
         t = x if bias is None else (x.astype(ct) + np.asarray(bias).astype(ct)).astype(x.dtype)
         d = R.dropout(t, p, seed=seed, offset=offset)
         return (residual.astype(ct) + d.astype(ct)).astype(x.dtype)
+
+
+def drop_block(x, p, *, seed, offset=0, block_size=7, data_format="channels_first"):
+    """(y, keep, p_eff): DropBlock as SPEC.md 10.5 states it, element by element."""
+    x = np.asarray(x)
+    xc = x if data_format == "channels_first" else np.moveaxis(x, 3, 1)
+    n_, c_, h, w = xc.shape
+    k = min(block_size, h, w)
+    gamma = 0.0 if p == 0 else min(1.0, p * (h * w) / (k * k) / ((w - k + 1) * (h - k + 1)))
+    drawn = R.keep_mask(seed, offset, gamma, x.size).reshape(x.shape)
+    drawn = drawn if data_format == "channels_first" else np.moveaxis(drawn, 3, 1)
+    keep = np.ones(xc.shape, bool)
+    for i in range(h):
+        for j in range(w):
+            inside = k // 2 <= i < h - (k - 1) // 2 and k // 2 <= j < w - (k - 1) // 2
+            if not inside:
+                continue
+            centre = ~drawn[:, :, i, j]  # (N, C): a block centred here
+            rows = slice(max(0, i - (k - 1 - k // 2)), i + k // 2 + 1)
+            cols = slice(max(0, j - (k - 1 - k // 2)), j + k // 2 + 1)
+            keep[:, :, rows, cols] &= ~centre[:, :, None, None]
+    keep = keep if data_format == "channels_first" else np.moveaxis(keep, 1, 3)
+    kept = int(keep.sum())
+    p_eff = 1.0 - kept / x.size if x.size else 0.0
+    s = 0.0 if kept == 0 else 1.0 / (1.0 - p_eff)
+    return R.apply(x, keep, s), keep, p_eff

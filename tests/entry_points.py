@@ -348,6 +348,11 @@ def _maps() -> np.ndarray:
     return np.linspace(-2.0, 2.0, 30, dtype=np.float32).reshape(2, 5, 3)
 
 
+def _maps4() -> np.ndarray:
+    """(N, C, H, W) = (1, 1, 2, 5) maps for drop_block: 10 elements, as many as SHAPE."""
+    return np.linspace(-2.0, 2.0, 10, dtype=np.float32).reshape(1, 1, 2, 5)
+
+
 def _ref_maps(a: dict, fn) -> np.ndarray:
     x = _maps()
     if not mode_of(a):
@@ -415,6 +420,15 @@ VARIANT_ENTRY_POINTS = [
     _entry("feature_alpha_dropout", "p seed offset training", None,
            lambda a: fastdrop.feature_alpha_dropout(_maps(), **_pick(a, "p seed offset training")),
            lambda a: _ref_maps(a, _reference_variants.alpha_dropout)),
+    _entry("drop_block", "p seed offset training", None,
+           lambda a: fastdrop.drop_block(_maps4(), **_pick(a, "p seed offset training"),
+                                         block_size=3),
+           lambda a: _maps4() if not mode_of(a) else _reference_variants.drop_block(
+               _maps4(), float(a["p"]), seed=seed_of(a), offset=int(a["offset"]), block_size=3)[0]),
+    _entry("DropBlock", "p seed name", None,
+           lambda a: fastdrop.DropBlock(**_pick(a, "p seed name")),
+           lambda a: Attrs(dict(p=float(a["p"]), training=True, mask=None, name=a["name"],
+                                generator=Attrs(dict(seed=seed_of(a), offset=0))))),
     _entry("mc_dropout", "x p seed offset", "x",
            lambda a: fastdrop.mc_dropout(**_pick(a, "x p seed offset"), samples=1), _ref_mc),
     _entry("SpatialDropout", "p seed name", None,

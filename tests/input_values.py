@@ -58,8 +58,8 @@ def _only(*names):
 # ---- dropout variants: entries that take these arguments as dropout does
 # (a noise shape of all ones draws one stream element: offset 2**64 - 1 is valid there)
 _VARIANT_CALLS = _only("dropout(noise_shape)", "alpha_dropout", "drop_path", "mc_dropout",
-                       "spatial_dropout", "feature_alpha_dropout", "dropout_add")
-_VARIANT_LAYERS = _only("SpatialDropout", "DropPath", "AlphaDropout")
+                       "spatial_dropout", "feature_alpha_dropout", "dropout_add", "drop_block")
+_VARIANT_LAYERS = _only("SpatialDropout", "DropPath", "AlphaDropout", "DropBlock")
 # ---- end of dropout variants
 
 
@@ -232,7 +232,7 @@ SEED_BAD = _table("seed", [
 # Generator() takes offsets up to 2**64 (an exhausted stream); the calls need room for 10
 _CALLS = _only("dropout", "dropout_forward", "Generator.dropout", "Generator.dropout_forward",
                "Mask", "alpha_dropout", "mc_dropout", "spatial_dropout",
-               "feature_alpha_dropout", "dropout_add")
+               "feature_alpha_dropout", "dropout_add", "drop_block")
 OFFSET_BAD = _table("offset", [
     ("-1", -1, V), ("int64 -1", np.int64(-1), V), ("0-d -1", np.array(-1), V),
     ("2**64 + 1", 2**64 + 1, V), ("2**70", 2**70, V),

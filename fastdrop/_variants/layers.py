@@ -220,3 +220,85 @@ class AlphaDropout(Dropout):
         name = "" if self.name is None else f"name={self.name!r}, "
         return (f"AlphaDropout({name}p={self.p!r}, feature={self.feature}, "
                 f"data_format={self.data_format!r}, training={self.training})")
+
+
+class DropBlock(Dropout):
+    """DropBlock(p=0.1, *, block_size=7, seed=None, data_format="channels_first", name=None)
+    --
+
+    A layer of `fastdrop.drop_block` for (N, C, H, W) or (N, H, W, C) maps.
+
+    Parameters
+    ----------
+    p : float, default=0.1
+        Target drop fraction.
+    block_size : int, default=7
+        Side of the dropped blocks.
+    seed, name
+        As in `fastdrop.Dropout`.
+    data_format : {"channels_first", "channels_last"}, default="channels_first"
+        Where the channel axis is.
+
+    Notes
+    -----
+    `fastdrop.Dropout`'s contract; each training forward takes the next
+    x.size stream elements; backward is `fastdrop.dropout_backward` with the
+    forward's Mask (its p is the realised drop fraction); inference and its
+    gradient are the identity.
+
+    Examples
+    --------
+    >>> import numpy as np, fastdrop
+    >>> layer = fastdrop.DropBlock(0.2, block_size=3, seed=0)
+    >>> x = np.ones((1, 2, 8, 8), np.float32)
+    >>> y = layer(x)
+    >>> bool((layer.backward(np.ones_like(x)) == y).all())
+    True
+    """
+
+    def __init__(self, p=0.1, *, block_size=7, seed=None, data_format="channels_first",
+                 name=None):
+        super().__init__(p, seed=seed, name=name)
+        self.block_size = structured._block_size(block_size)
+        self.data_format = common.data_format(data_format)
+
+    def _train_forward(self, x, out):
+        x, p, _ = _api._check_common(x, self.p, "inverted", out)
+        k = structured._block_size(self.block_size)
+        fmt = common.data_format(self.data_format)
+        if x.ndim != 4:
+            raise ValueError(f"x must have 4 dimensions (N, C, H, W or N, H, W, C), got shape "
+                             f"{x.shape}")
+        offset = self.generator._reserve(x.size)
+        return structured.block_forward(x, p, self.generator.seed, offset, k, fmt, out)
+
+    def _infer_forward(self, x, out):
+        x, _, _ = _api._check_common(x, self.p, "inverted", out)
+        return common.copy_of(x, out)
+
+    def mc_samples(self, x, samples=8, *, seed=None):
+        """mc_samples(x, samples=8, *, seed=None)
+
+        ``samples`` DropBlock samples of x, stacked: sample t is the training
+        rule at offset ``t * x.size`` of the stream of seed (None: the next
+        child of `generator`). The training stream is not touched.
+        """
+        import numpy as np
+
+        x, p, _ = _api._check_common(x, self.p, "inverted", None)
+        samples = _checks.check_count(samples, "samples")
+        if x.ndim != 4:
+            raise ValueError(f"x must have 4 dimensions, got shape {x.shape}")
+        if seed is None:
+            seed = self.generator.spawn(1)[0].seed
+        offset, seed = common.seed_last(seed, 0, samples * x.size)
+        y = np.empty((samples,) + x.shape, dtype=x.dtype)
+        for t in range(samples):
+            structured.block_forward(x, p, seed, offset + t * x.size, self.block_size,
+                                     self.data_format, y[t, ...])
+        return y
+
+    def __repr__(self) -> str:
+        name = "" if self.name is None else f"name={self.name!r}, "
+        return (f"DropBlock({name}p={self.p!r}, block_size={self.block_size}, "
+                f"data_format={self.data_format!r}, training={self.training})")
