@@ -66,21 +66,36 @@ def _finish(result: np.ndarray, work: np.ndarray) -> np.ndarray:
     return result
 
 
+def _forward_fast(x, p, seed, offset, scaling, store, out):
+    """`_forward` through the Cython fast paths, or None where they decline the arguments.
+
+    The fast paths check everything they take (x a plain ndarray, p a float
+    in [0, 1], seed and offset ints in range, scaling, out), so unchecked
+    public arguments may be passed; store must be "bits", "seed" or None.
+    """
+    if store == "bits":
+        fast = _core.forward_fast(x, p, seed, offset, scaling, out)
+        if fast is NotImplemented:
+            return None
+        y, bits = fast
+    else:
+        y, bits = _core.dropout_fast(x, p, seed, offset, scaling, out), None
+        if y is NotImplemented:
+            return None
+        if store is None:
+            return y, None
+    return y, Mask._checked(x.shape, x.size, p, seed, offset, scaling, bits)
+
+
 def _forward(x, p, seed, offset, scaling, store, out):
     """Forward pass on checked arguments; returns (y, Mask or None).
 
     store is "bits", "seed", or None when no Mask is wanted.
     """
+    fast = _forward_fast(x, p, seed, offset, scaling, store, out)
+    if fast is not None:
+        return fast
     n = x.size
-    if store == "bits":
-        fast = _core.forward_fast(x, p, seed, offset, scaling, out)
-        if fast is not NotImplemented:
-            return fast[0], Mask._checked(x.shape, n, p, seed, offset, scaling, fast[1])
-    else:
-        y = _core.dropout_fast(x, p, seed, offset, scaling, out)
-        if y is not NotImplemented:
-            return y, None if store is None else Mask._checked(
-                x.shape, n, p, seed, offset, scaling, None)
     bits = np.empty((n + 7) // 8, dtype=np.uint8) if store == "bits" else None
     y, work = _target(x, out)
     if n:
@@ -276,11 +291,9 @@ def dropout_forward(x, p=0.5, *, seed=None, offset=0, scaling="inverted", store=
     """
     if (seed is not None and type(store) is str and (store == "bits" or store == "seed")
             and noise_shape is None and broadcast_dims is None):
-        fast = (_core.forward_fast(x, p, seed, offset, scaling, out) if store == "bits"
-                else _core.dropout_fast(x, p, seed, offset, scaling, out))
-        if fast is not NotImplemented:  # x is a plain ndarray, the rest checked
-            y, bits = fast if store == "bits" else (fast, None)
-            return y, Mask._checked(x.shape, x.size, p, seed, offset, scaling, bits)
+        fast = _forward_fast(x, p, seed, offset, scaling, store, out)
+        if fast is not None:
+            return fast
     x, p, scaling = _check_common(x, p, scaling, out)
     store = _checks.check_choice(store, "store", _checks.STORES)
     nshape = _noise.resolve(x.shape, noise_shape, broadcast_dims)
@@ -302,8 +315,9 @@ def dropout_backward(grad, mask, *, out=None, accumulate=False):
         Gradient of the loss with respect to the forward output; the mask's
         shape, or a shape the mask broadcasts to (same number of axes, the
         mask's length 1 or grad's on each): the mask of a forward with a
-        noise shape is broadcast over grad. Its dtype may differ from the forward input's. Layouts, byte
-        order and subclasses as for x in `dropout`.
+        noise shape is broadcast over grad. Its dtype may differ from the
+        forward input's. Layouts, byte order and subclasses as for x in
+        `dropout`.
     mask : Mask
         From `dropout_forward` or `Mask`. Stored bits are read (and checked
         again, in case they were changed in place); a ``store="seed"`` mask
