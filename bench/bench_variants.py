@@ -7,8 +7,8 @@ Run from the repository root (after building in place)::
 float32, 16M elements (2**24), p = 0.5, outputs preallocated, default threads
 unless --threads is given. Each round times every case once, in turn, so
 the cases see the same machine load; a case's time is its minimum over the
-rounds, and its ratio is that minimum over the minimum of np.copyto (or of
-np.add for dropout_add-like baselines) in the same run. mc_dropout draws 8
+rounds, and its ratio is that minimum over the minimum of np.copyto (of
+np.add(x, r, out=y) for dropout_add) in the same run. mc_dropout draws 8
 samples of a 2M-element x (16M elements written) and is compared with 8
 np.copyto calls of 2M elements. Prints one table row per case; asserts
 nothing.
@@ -35,6 +35,9 @@ def cases():
     nchw = flat.reshape(16, 64, 128, 128)
     nhwc = flat.reshape(16, 128, 128, 64)
     rows = flat.reshape(256, 65536)
+    resid = rng.standard_normal(N, dtype=np.float32)
+    wide = flat.reshape(-1, 4096)
+    bias = rng.standard_normal(4096, dtype=np.float32)
     small = flat[: N // 8].copy()
     small_out = np.empty((8,) + small.shape, np.float32)
     y_small = np.empty_like(small)
@@ -59,6 +62,12 @@ def cases():
             nchw, 0.5, seed=1, out=y.reshape(nchw.shape)),
         "drop_path row (256 x 65536)": lambda: fastdrop.drop_path(
             rows, 0.5, seed=1, out=y.reshape(rows.shape)),
+        "drop_block k=7 (16,64,128,128)": lambda: fastdrop.drop_block(
+            nchw, 0.1, block_size=7, seed=1, out=y.reshape(nchw.shape)),
+        "np.add(x, r, out=y) (baseline)": lambda: np.add(flat, resid, out=y),
+        "dropout_add": lambda: fastdrop.dropout_add(flat, resid, 0.5, seed=1, out=y),
+        "dropout_add with bias (C=4096)": lambda: fastdrop.dropout_add(
+            wide, resid.reshape(wide.shape), 0.5, bias=bias, seed=1, out=y.reshape(wide.shape)),
         "8 x np.copyto 2M (baseline)": eight_copies,
         "mc_dropout 8 x 2M": lambda: fastdrop.mc_dropout(small, 0.5, 8, seed=1, out=small_out),
         "np.copyto 2M": lambda: np.copyto(y_small, small),
@@ -87,8 +96,14 @@ def main():
           f"{fastdrop.get_num_threads()} threads, numpy {np.__version__}, {args.repeat} rounds")
     print(f"{'case':34s} {'ms':>8s} {'x baseline':>11s}")
     for name, t in best.items():
-        base = best["8 x np.copyto 2M (baseline)"] if name.startswith("mc_") else (
-            best["np.copyto 2M"] if name == "np.copyto 2M" else best["np.copyto (baseline)"])
+        if name.startswith("mc_"):
+            base = best["8 x np.copyto 2M (baseline)"]
+        elif name.startswith("dropout_add") or name.startswith("np.add"):
+            base = best["np.add(x, r, out=y) (baseline)"]
+        elif name == "np.copyto 2M":
+            base = best[name]
+        else:
+            base = best["np.copyto (baseline)"]
         print(f"{name:34s} {t * 1e3:8.2f} {t / base:11.2f}")
 
 

@@ -250,10 +250,15 @@ class Dropout:
         """
         from fastdrop._variants.mc import mc_dropout
 
+        noise_shape, broadcast_dims = self._mc_noise(x)
         if seed is None:
             seed = self.generator.spawn(1)[0].seed
-        return mc_dropout(x, self.p, samples, seed=seed, noise_shape=self.noise_shape,
-                          broadcast_dims=self.broadcast_dims)
+        return mc_dropout(x, self.p, samples, seed=seed, noise_shape=noise_shape,
+                          broadcast_dims=broadcast_dims)
+
+    def _mc_noise(self, x):
+        """(noise_shape, broadcast_dims) of this layer's masks for x."""
+        return self.noise_shape, self.broadcast_dims
 
     def _take_pending(self):
         """The one pending forward's entry, or a RuntimeError saying why there is none."""

@@ -86,3 +86,14 @@ def test_variant_layers_pickle_and_keep_the_pending_contract():
 def test_bad_constructor_arguments(make, exc, match):
     with pytest.raises(exc, match=match):
         make()
+
+
+def test_mc_samples_of_spatial_and_drop_path_layers_use_their_noise_shapes():
+    x = random_floats(2 * 3 * 4, np.float32).reshape(2, 3, 4)
+    spatial = fastdrop.SpatialDropout(0.5, seed=1)
+    assert_bits_equal(spatial.mc_samples(x, 3, seed=5),
+                      RV.mc_dropout(x, 0.5, 3, seed=5, nshape=(2, 3, 1)))
+    path = fastdrop.DropPath(0.5, seed=1)
+    assert_bits_equal(path.mc_samples(x, 3, seed=5),
+                      RV.mc_dropout(x, 0.5, 3, seed=5, nshape=(2, 1, 1)))
+    assert spatial.generator.offset == 0 and path.generator.offset == 0

@@ -79,6 +79,12 @@ def dropout_add(x, residual, p=0.5, *, bias=None, seed=None, offset=0, store="bi
     bias-dropout-add on the GPU; here it runs as three passes over memory
     (bias add, dropout, residual add) through the C kernels and NumPy.
 
+    References
+    ----------
+    M. Shoeybi, M. Patwary, R. Puri, P. LeGresley, J. Casper, B. Catanzaro,
+    "Megatron-LM: Training Multi-Billion Parameter Language Models Using
+    Model Parallelism", arXiv:1909.08053, 2019.
+
     Examples
     --------
     >>> import numpy as np, fastdrop

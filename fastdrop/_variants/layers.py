@@ -52,15 +52,8 @@ class SpatialDropout(Dropout):
         return self.generator.dropout_forward(x, self.p, scaling=self.scaling, store=self.store,
                                               out=out, noise_shape=nshape)
 
-    def mc_samples(self, x, samples=8, *, seed=None):
-        x, nshape = self._noise(x)
-        self.noise_shape = nshape
-        try:
-            return super().mc_samples(x, samples, seed=seed)
-        finally:
-            self.noise_shape = None
-
-    mc_samples.__doc__ = Dropout.mc_samples.__doc__
+    def _mc_noise(self, x):
+        return self._noise(x)[1], None
 
     def __repr__(self) -> str:
         name = "" if self.name is None else f"name={self.name!r}, "
@@ -120,15 +113,10 @@ class DropPath(Dropout):
         x, _, _ = _api._check_common(x, self.p, "inverted", out)
         return common.copy_of(x, out)
 
-    def mc_samples(self, x, samples=8, *, seed=None):
+    def _mc_noise(self, x):
         x = _checks.as_float_array(x, "x")
-        self.noise_shape = structured.drop_path_shape(x.shape, self.mode)
-        try:
-            return super().mc_samples(x, samples, seed=seed)
-        finally:
-            self.noise_shape = None
-
-    mc_samples.__doc__ = Dropout.mc_samples.__doc__
+        mode = _checks.check_choice(self.mode, "mode", structured.MODES)
+        return structured.drop_path_shape(x.shape, mode), None
 
     def __repr__(self) -> str:
         name = "" if self.name is None else f"name={self.name!r}, "
