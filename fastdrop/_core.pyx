@@ -391,3 +391,61 @@ def get_num_threads():
 
     Threads a large call would use now."""
     return fd_get_num_threads()
+
+
+# --- normal stream and Gaussian noise (SPEC.md section 10) ---
+
+NORMAL_SPEC = FD_NORMAL_SPEC.decode()
+
+
+cdef int _f32_or_f64(object a, str name) except -1:
+    """The type number of a plain, writeable-checked float32 or float64 array."""
+    if not _plain(a, _FAST_FLAGS):
+        raise TypeError(f"{name} must be a C-contiguous, aligned, native-order array")
+    cdef int typenum = cnp.PyArray_TYPE(<cnp.ndarray>a)
+    if typenum != cnp.NPY_FLOAT and typenum != cnp.NPY_DOUBLE:
+        raise TypeError(f"{name} must be float32 or float64, not {a.dtype}")
+    return typenum
+
+
+def normals(uint64_t key, uint64_t index, z):
+    """normals(key, index, z)
+
+    z[i] = the normal variate of stream element index + i (z float32 or
+    float64, C-contiguous, writeable)."""
+    cdef int typenum = _f32_or_f64(z, "z")
+    if not cnp.PyArray_ISWRITEABLE(<cnp.ndarray>z):
+        raise ValueError("z is read-only")
+    cdef size_t n = cnp.PyArray_SIZE(<cnp.ndarray>z)
+    cdef void *zp = cnp.PyArray_DATA(<cnp.ndarray>z)
+    cdef int rc
+    with nogil:
+        if typenum == cnp.NPY_FLOAT:
+            rc = fd_normals_f32(key, index, <float *>zp, n)
+        else:
+            rc = fd_normals_f64(key, index, <double *>zp, n)
+    _check(rc)
+
+
+def gaussian(x, y, uint64_t key, uint64_t index, double sigma):
+    """gaussian(x, y, key, index, sigma)
+
+    y = x * (1 + sigma * z) in x's dtype (float32 or float64; sigma rounded
+    to it), z the normals of stream elements index, index + 1, ..."""
+    cdef int typenum = _f32_or_f64(x, "x")
+    if _f32_or_f64(y, "y") != typenum:
+        raise TypeError("x and y differ in dtype")
+    if not cnp.PyArray_ISWRITEABLE(<cnp.ndarray>y):
+        raise ValueError("y is read-only")
+    cdef size_t n = cnp.PyArray_SIZE(<cnp.ndarray>x)
+    if <size_t>cnp.PyArray_SIZE(<cnp.ndarray>y) != n:
+        raise ValueError("x and y differ in size")
+    cdef const void *xp = cnp.PyArray_DATA(<cnp.ndarray>x)
+    cdef void *yp = cnp.PyArray_DATA(<cnp.ndarray>y)
+    cdef int rc
+    with nogil:
+        if typenum == cnp.NPY_FLOAT:
+            rc = fd_gaussian_f32(key, index, <const float *>xp, <float *>yp, n, <float>sigma)
+        else:
+            rc = fd_gaussian_f64(key, index, <const double *>xp, <double *>yp, n, sigma)
+    _check(rc)

@@ -45,3 +45,14 @@ cdef extern from "fastdrop.h" nogil:
     int fd_openmp() noexcept
     int fd_set_num_threads(int n) noexcept
     int fd_get_num_threads() noexcept
+
+
+# --- normal stream and Gaussian noise (fastdrop_normal.h) ---
+cdef extern from "fastdrop_normal.h" nogil:
+    const char *FD_NORMAL_SPEC
+    int fd_normals_f64(uint64_t key, uint64_t index, double *z, size_t n) noexcept
+    int fd_normals_f32(uint64_t key, uint64_t index, float *z, size_t n) noexcept
+    int fd_gaussian_f64(uint64_t key, uint64_t index, const double *x, double *y,
+                        size_t n, double sigma) noexcept
+    int fd_gaussian_f32(uint64_t key, uint64_t index, const float *x, float *y,
+                        size_t n, float sigma) noexcept
