@@ -12,6 +12,10 @@ Contents
 - `manual_seed`, `default_generator`: the stream behind ``seed=None``.
 - `Dropout`: a layer with train and eval modes.
 - `simd_info`, `set_num_threads`, `get_num_threads`: kernels and threads.
+- `gaussian_dropout` (and `_forward`, `_backward`), `GaussianDropout`,
+  `variational_dropout`, `variational_dense` (and their `_backward`),
+  `kl_sparse_vd`, `Noise`: Gaussian and variational dropout on the normal
+  stream named by `NORMAL_SPEC`.
 """
 
 from fastdrop._api import dropout, dropout_backward, dropout_forward
@@ -21,6 +25,22 @@ from fastdrop._info import get_num_threads, set_num_threads, simd_info
 from fastdrop._layer import Dropout
 from fastdrop._mask import Mask
 from fastdrop._version import __version__
+
+# --- Gaussian and variational dropout (SPEC.md section 10) ---
+from fastdrop._gaussian import (
+    NORMAL_SPEC,
+    GaussianDropout,
+    Noise,
+    gaussian_dropout,
+    gaussian_dropout_backward,
+    gaussian_dropout_forward,
+    kl_sparse_vd,
+    variational_dense,
+    variational_dense_backward,
+    variational_dropout,
+    variational_dropout_backward,
+)
+# --- end Gaussian and variational dropout ---
 
 __all__ = [
     "RNG_SPEC",
@@ -36,4 +56,19 @@ __all__ = [
     "manual_seed",
     "set_num_threads",
     "simd_info",
+]
+
+# Gaussian and variational dropout
+__all__ += [
+    "NORMAL_SPEC",
+    "GaussianDropout",
+    "Noise",
+    "gaussian_dropout",
+    "gaussian_dropout_backward",
+    "gaussian_dropout_forward",
+    "kl_sparse_vd",
+    "variational_dense",
+    "variational_dense_backward",
+    "variational_dropout",
+    "variational_dropout_backward",
 ]
