@@ -126,10 +126,11 @@ def _sigma(p: float) -> float:
     return math.sqrt(p / (1.0 - p))
 
 
-def _float_array(x, name: str) -> np.ndarray:
-    """x as a float32 or float64 ndarray (foreign arrays refused by `as_float_array`)."""
+def _float_array(x, name: str, half: bool = False) -> np.ndarray:
+    """x as a float32 or float64 ndarray, or float16 with half (foreign arrays
+    refused by `as_float_array`)."""
     a = _checks.as_float_array(x, name)
-    if a.dtype.itemsize == 2:
+    if a.dtype.itemsize == 2 and not half:
         raise TypeError(f"{name} must be float32 or float64, got {a.dtype}")
     return a
 
@@ -143,9 +144,16 @@ def _noise_of(noise, kind: str) -> Noise:
 
 
 def _multiply_noise(x: np.ndarray, p: float, seed: int, offset: int, out) -> np.ndarray:
-    """x * (1 + sigma Z) through the C kernel, into out or a new array of x's layout."""
+    """x * (1 + sigma Z) through the C kernel, into out or a new array of x's layout.
+
+    float16 is computed in float32 and rounded once (SPEC.md 10.4)."""
     y, work = _target(x, out)
-    if x.size:
+    if x.size and x.dtype.itemsize == 2:
+        x32 = np.array(x, dtype=np.float32, order="C")
+        _core.gaussian(x32, x32, _core.key(seed), offset, _sigma(p))
+        with np.errstate(over="ignore"):  # rounding to float16 overflows to inf
+            np.copyto(work, x32, casting="unsafe")
+    elif x.size:
         _core.gaussian(_source(x, work), work, _core.key(seed), offset, _sigma(p))
     return _finish(y, work)
 
@@ -162,8 +170,9 @@ def gaussian_dropout(x, p=0.5, *, seed=None, offset=0, training=True, out=None):
 
     Parameters
     ----------
-    x : array_like of float32 or float64
-        Input, any shape, memory layout and byte order.
+    x : array_like of float16, float32 or float64
+        Input, any shape, memory layout and byte order (float16 is computed
+        in float32 and rounded once).
     p : float, default=0.5
         The drop rate of the Bernoulli dropout whose variance the noise
         matches, in [0, 1).
@@ -216,7 +225,7 @@ def gaussian_dropout(x, p=0.5, *, seed=None, offset=0, training=True, out=None):
     >>> fastdrop.gaussian_dropout(x, 0.5, seed=0)
     array([ 2.1673603 ,  1.1999692 , -0.02357769,  0.87352353], dtype=float32)
     """
-    x = _float_array(x, "x")
+    x = _float_array(x, "x", half=True)
     p = _check_rate(p)
     _check_out(out, x)
     training = _checks.check_flag(training, "training")
@@ -260,7 +269,7 @@ def gaussian_dropout_forward(x, p=0.5, *, seed=None, offset=0, out=None):
     >>> bool((fastdrop.gaussian_dropout_backward(np.ones(3), noise) == y).all())
     True
     """
-    x = _float_array(x, "x")
+    x = _float_array(x, "x", half=True)
     p = _check_rate(p)
     _check_out(out, x)
     offset = _checks.check_offset(offset, x.size)
@@ -298,7 +307,7 @@ def gaussian_dropout_backward(grad, noise, *, out=None):
         it, or out does not fit.
     """
     noise = _noise_of(noise, "gaussian")
-    grad = _float_array(grad, "grad")
+    grad = _float_array(grad, "grad", half=True)
     if grad.shape != noise.shape:
         raise ValueError(f"grad must have the noise's shape {noise.shape}, got {grad.shape}")
     _check_out(out, grad)
@@ -730,7 +739,7 @@ class GaussianDropout:
         mode = _checks.check_flag(self.training if training is None else training, "training")
         return_noise = _checks.check_flag(return_noise, "return_noise")
         p = _check_rate(self.p)
-        x = _float_array(x, "x")
+        x = _float_array(x, "x", half=True)
         _check_out(out, x)
         if mode:
             offset = self.generator._reserve(x.size)

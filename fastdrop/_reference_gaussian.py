@@ -118,9 +118,14 @@ def sigma(p: float) -> float:
     return float(np.sqrt(np.float64(p) / (np.float64(1.0) - np.float64(p))))
 
 
+def compute_type(dtype) -> type:
+    """float32 for float16 and float32, float64 for float64 (either byte order)."""
+    return np.float64 if np.dtype(dtype).itemsize == 8 else np.float32
+
+
 def gaussian_noise(shape, p: float, seed: int, offset: int, dtype) -> np.ndarray:
-    """The multiplier xi = 1 + sigma * Z of SPEC.md 10.4, in dtype."""
-    ct = np.dtype(dtype).type
+    """The multiplier xi = 1 + sigma * Z of SPEC.md 10.4, in dtype's compute type."""
+    ct = compute_type(dtype)
     n = int(np.prod(shape, dtype=np.int64))
     z = normals(seed, offset, n, ct).reshape(shape)
     return ct(1.0) + ct(sigma(p)) * z
@@ -131,13 +136,14 @@ def gaussian_dropout(x, p: float, *, seed: int, offset: int = 0, training: bool 
     x = np.asarray(x)
     if not training:
         return x.copy()
-    return x * gaussian_noise(x.shape, p, seed, offset, x.dtype)
+    ct = compute_type(x.dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return (x.astype(ct) * gaussian_noise(x.shape, p, seed, offset, x.dtype)).astype(x.dtype)
 
 
 def gaussian_dropout_backward(grad, p: float, *, seed: int, offset: int = 0):
     """grad * (1 + sigma Z): the forward's multiplier, regenerated."""
-    grad = np.asarray(grad)
-    return grad * gaussian_noise(grad.shape, p, seed, offset, grad.dtype)
+    return gaussian_dropout(grad, p, seed=seed, offset=offset)
 
 
 def _sum_to(a: np.ndarray, shape: tuple) -> np.ndarray:
