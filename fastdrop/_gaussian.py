@@ -61,6 +61,16 @@ class Noise:
         The drop rate of a Gaussian dropout, else None.
     training : bool
         False for an inference forward, which drew no noise.
+
+    Examples
+    --------
+    >>> import numpy as np, fastdrop
+    >>> _, noise = fastdrop.gaussian_dropout_forward(np.ones((2, 2)), 0.5, seed=1)
+    >>> noise
+    Noise('gaussian', shape=(2, 2), seed=1, offset=0, p=0.5, training=True)
+    >>> noise.normals()
+    array([[-1.49492477, -0.18727795],
+           [ 1.16777658,  0.04892692]])
     """
 
     __slots__ = ("_kind", "_shape", "_seed", "_offset", "_p", "_training")
@@ -73,12 +83,35 @@ class Noise:
         self._p = None if p is None else _check_rate(p)
         self._training = _checks.check_flag(training, "training")
 
-    kind = property(lambda self: self._kind, doc="The function that made the record.")
-    shape = property(lambda self: self._shape, doc="The shape of the noise.")
-    seed = property(lambda self: self._seed, doc="The stream's seed.")
-    offset = property(lambda self: self._offset, doc="The stream element of element 0.")
-    p = property(lambda self: self._p, doc="The Gaussian dropout rate, or None.")
-    training = property(lambda self: self._training, doc="False for an inference forward.")
+    @property
+    def kind(self) -> str:
+        """The function that made the record."""
+        return self._kind
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The shape of the noise."""
+        return self._shape
+
+    @property
+    def seed(self) -> int:
+        """The stream's seed."""
+        return self._seed
+
+    @property
+    def offset(self) -> int:
+        """The stream element of element 0."""
+        return self._offset
+
+    @property
+    def p(self) -> float | None:
+        """The Gaussian dropout rate, or None."""
+        return self._p
+
+    @property
+    def training(self) -> bool:
+        """False for an inference forward."""
+        return self._training
 
     @property
     def size(self) -> int:
@@ -305,6 +338,13 @@ def gaussian_dropout_backward(grad, noise, *, out=None):
     ValueError
         If the noise is not a Gaussian dropout's, grad's shape differs from
         it, or out does not fit.
+
+    Examples
+    --------
+    >>> import numpy as np, fastdrop
+    >>> y, noise = fastdrop.gaussian_dropout_forward(np.full(3, 2.0), 0.5, seed=3)
+    >>> bool((fastdrop.gaussian_dropout_backward(np.full(3, 2.0), noise) == y).all())
+    True
     """
     noise = _noise_of(noise, "gaussian")
     grad = _float_array(grad, "grad", half=True)
@@ -333,7 +373,7 @@ def _sum_to(a: np.ndarray, shape: tuple) -> np.ndarray:
     if lead:
         a = a.sum(axis=tuple(range(lead)))
     axes = tuple(i for i, s in enumerate(shape) if s == 1 and a.shape[i] != 1)
-    return (a.sum(axis=axes, keepdims=True) if axes else a).reshape(shape)
+    return np.asarray(a.sum(axis=axes, keepdims=True) if axes else a).reshape(shape)
 
 
 def variational_dropout(x, log_alpha, *, seed=None, offset=0, training=True):
@@ -371,6 +411,14 @@ def variational_dropout(x, log_alpha, *, seed=None, offset=0, training=True):
     See Also
     --------
     variational_dropout_backward, kl_sparse_vd
+
+    Examples
+    --------
+    >>> import numpy as np, fastdrop
+    >>> x = np.array([1.0, 2.0, 3.0])
+    >>> y, noise = fastdrop.variational_dropout(x, np.log(0.25), seed=7)
+    >>> y
+    array([1.48234758, 2.26543544, 4.38726612])
 
     Notes
     -----
@@ -424,6 +472,15 @@ def variational_dropout_backward(grad, x, log_alpha, noise):
     TypeError, ValueError
         For a bad noise, mismatched shapes or dtypes (the message names the
         argument).
+
+    Examples
+    --------
+    >>> import numpy as np, fastdrop
+    >>> x = np.array([1.0, 2.0, 3.0])
+    >>> y, noise = fastdrop.variational_dropout(x, np.log(0.25), seed=7)
+    >>> dx, dla = fastdrop.variational_dropout_backward(np.ones(3), x, np.log(0.25), noise)
+    >>> dx, float(dla)
+    (array([1.48234758, 1.13271772, 1.46242204]), 1.0675245746205273)
     """
     noise = _noise_of(noise, "variational")
     grad = _float_array(grad, "grad")
@@ -501,6 +558,15 @@ def variational_dense(x, w, log_alpha, *, seed=None, offset=0, training=True):
     the weights with ``log_alpha > 3`` and use ``x @ w``.
     {compat}
     {refs}
+
+    Examples
+    --------
+    >>> import numpy as np, fastdrop
+    >>> x, w = np.ones((2, 3)), np.full((3, 2), 0.5)
+    >>> b, noise = fastdrop.variational_dense(x, w, np.full((3, 2), -1.0), seed=1)
+    >>> b
+    array([[0.71475942, 1.40162833],
+           [2.11339913, 1.52569989]])
     """
     x, w, la = _dense_args(x, w, log_alpha)
     training = _checks.check_flag(training, "training")
@@ -547,6 +613,15 @@ def variational_dense_backward(grad, x, w, log_alpha, noise):
     ------
     TypeError, ValueError
         For a bad noise or mismatched shapes or dtypes.
+
+    Examples
+    --------
+    >>> import numpy as np, fastdrop
+    >>> x, w, la = np.ones((2, 3)), np.full((3, 2), 0.5), np.full((3, 2), -1.0)
+    >>> b, noise = fastdrop.variational_dense(x, w, la, seed=1)
+    >>> dx, dw, dla = fastdrop.variational_dense_backward(np.ones((2, 2)), x, w, la, noise)
+    >>> dx.shape, dw.shape, dla.shape
+    ((2, 3), (3, 2), (3, 2))
     """
     noise = _noise_of(noise, "dense")
     x, w, la = _dense_args(x, w, log_alpha)

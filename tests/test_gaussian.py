@@ -135,3 +135,12 @@ def test_layer_train_eval_and_backward():
     assert _raw(clone(x)) == _raw(layer(x))
     with pytest.raises(ValueError, match=r"\bp\b"):
         fastdrop.GaussianDropout(1.0)
+
+
+def test_docstring_examples():
+    import doctest
+
+    from fastdrop import _gaussian
+
+    result = doctest.testmod(_gaussian, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
