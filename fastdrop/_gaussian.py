@@ -16,6 +16,7 @@ import numpy as np
 
 from fastdrop import _checks, _core
 from fastdrop._api import _finish, _seed, _source, _target
+from fastdrop._mask import _check_shape
 
 NORMAL_SPEC: str = _core.NORMAL_SPEC
 
@@ -77,9 +78,12 @@ class Noise:
 
     def __init__(self, kind, shape, seed, offset, p=None, training=True):
         self._kind = _checks.check_choice(kind, "kind", ("gaussian", "variational", "dense"))
-        self._shape = tuple(int(s) for s in shape)
+        self._shape = _check_shape(shape)
         self._seed = _checks.check_seed(seed, sources=False)
-        self._offset = _checks.check_offset(offset, int(np.prod(self._shape, dtype=object)))
+        n = int(np.prod(self._shape, dtype=object))
+        if n >= 1 << 64:
+            raise ValueError(f"shape must have fewer than 2**64 elements, got {self._shape}")
+        self._offset = _checks.check_offset(offset, n)
         self._p = None if p is None else _check_rate(p)
         self._training = _checks.check_flag(training, "training")
 
@@ -166,6 +170,12 @@ def _float_array(x, name: str, half: bool = False) -> np.ndarray:
     if a.dtype.itemsize == 2 and not half:
         raise TypeError(f"{name} must be float32 or float64, got {a.dtype}")
     return a
+
+
+def _native_array(x, name: str) -> np.ndarray:
+    """A float32 or float64 array in native byte order, for the NumPy formulas."""
+    a = _float_array(x, name)
+    return a.astype(a.dtype.newbyteorder("="), copy=False)
 
 
 def _noise_of(noise, kind: str) -> Noise:
@@ -358,11 +368,9 @@ def gaussian_dropout_backward(grad, noise, *, out=None):
 def _log_alpha(log_alpha, like: np.ndarray, target: tuple, name: str = "log_alpha"):
     """log_alpha as an array of like's dtype that broadcasts to the shape target."""
     la = _checks.as_float_array(log_alpha, name)
-    try:
-        shape = np.broadcast_shapes(la.shape, target)
-    except ValueError:
-        shape = None
-    if shape != target:
+    fits = la.ndim <= len(target) and all(
+        d in (1, t) for d, t in zip(la.shape[::-1], target[::-1]))
+    if not fits:
         raise ValueError(f"{name} of shape {la.shape} does not broadcast to {target}")
     return la.astype(like.dtype, copy=False)
 
@@ -396,7 +404,7 @@ def variational_dropout(x, log_alpha, *, seed=None, offset=0, training=True):
     Returns
     -------
     y : numpy.ndarray
-        The result, x's shape and dtype (C order).
+        The result, x's shape and dtype in native byte order (C order).
     noise : Noise
         For `variational_dropout_backward`.
 
@@ -431,7 +439,7 @@ def variational_dropout(x, log_alpha, *, seed=None, offset=0, training=True):
     {compat}
     {refs}
     """
-    x = _float_array(x, "x")
+    x = _native_array(x, "x")
     la = _log_alpha(log_alpha, x, x.shape)
     training = _checks.check_flag(training, "training")
     offset = _checks.check_offset(offset, x.size)
@@ -441,7 +449,7 @@ def variational_dropout(x, log_alpha, *, seed=None, offset=0, training=True):
         return np.array(x, order="C"), noise
     ct = x.dtype.type
     eps = noise.normals(x.dtype)
-    return x * (ct(1.0) + np.exp(la * ct(0.5)) * eps), noise
+    return np.asarray(x * (ct(1.0) + np.exp(la * ct(0.5)) * eps)), noise
 
 
 def variational_dropout_backward(grad, x, log_alpha, noise):
@@ -483,8 +491,8 @@ def variational_dropout_backward(grad, x, log_alpha, noise):
     (array([1.48234758, 1.13271772, 1.46242204]), 1.0675245746205273)
     """
     noise = _noise_of(noise, "variational")
-    grad = _float_array(grad, "grad")
-    x = _float_array(x, "x")
+    grad = _native_array(grad, "grad")
+    x = _native_array(x, "x")
     if grad.shape != noise.shape or x.shape != noise.shape:
         raise ValueError(f"grad and x must have the noise's shape {noise.shape}, "
                          f"got {grad.shape} and {x.shape}")
@@ -494,13 +502,13 @@ def variational_dropout_backward(grad, x, log_alpha, noise):
     ct = grad.dtype.type
     eps = noise.normals(grad.dtype)
     sa = np.exp(la * ct(0.5))
-    dx = grad * (ct(1.0) + sa * eps)
+    dx = np.asarray(grad * (ct(1.0) + sa * eps))
     return dx, _sum_to(grad * x * eps * (sa * ct(0.5)), la.shape)
 
 
 def _dense_args(x, w, log_alpha):
-    x = _float_array(x, "x")
-    w = _float_array(w, "w")
+    x = _native_array(x, "x")
+    w = _native_array(w, "w")
     if x.ndim != 2 or w.ndim != 2 or x.shape[1] != w.shape[0]:
         raise ValueError(f"x (batch, in) and w (in, out) must be 2-d with matching 'in', "
                          f"got {x.shape} and {w.shape}")
@@ -625,7 +633,7 @@ def variational_dense_backward(grad, x, w, log_alpha, noise):
     """
     noise = _noise_of(noise, "dense")
     x, w, la = _dense_args(x, w, log_alpha)
-    grad = _float_array(grad, "grad")
+    grad = _native_array(grad, "grad")
     if grad.shape != noise.shape or noise.shape != (x.shape[0], w.shape[1]):
         raise ValueError(f"grad must have the noise's shape {noise.shape} = (batch, out), "
                          f"got {grad.shape}")

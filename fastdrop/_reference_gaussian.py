@@ -160,7 +160,7 @@ def variational_dropout(x, log_alpha, *, seed: int, offset: int = 0):
     ct = x.dtype.type
     la = np.asarray(log_alpha, dtype=x.dtype)
     eps = normals(seed, offset, x.size, ct).reshape(x.shape)
-    return x * (ct(1.0) + np.exp(la * ct(0.5)) * eps)
+    return np.asarray(x * (ct(1.0) + np.exp(la * ct(0.5)) * eps))
 
 
 def variational_dropout_backward(grad, x, log_alpha, *, seed: int, offset: int = 0):
@@ -171,9 +171,9 @@ def variational_dropout_backward(grad, x, log_alpha, *, seed: int, offset: int =
     la = np.asarray(log_alpha, dtype=grad.dtype)
     eps = normals(seed, offset, x.size, ct).reshape(x.shape)
     sa = np.exp(la * ct(0.5))
-    dx = grad * (ct(1.0) + sa * eps)
+    dx = np.asarray(grad * (ct(1.0) + sa * eps))
     dla = _sum_to(grad * x * eps * (sa * ct(0.5)), la.shape)
-    return dx, dla.reshape(la.shape)
+    return dx, np.asarray(dla).reshape(la.shape)
 
 
 def variational_dense(x, w, log_alpha, *, seed: int, offset: int = 0, min_var=1e-8):
