@@ -449,7 +449,8 @@ def variational_dropout(x, log_alpha, *, seed=None, offset=0, training=True):
         return np.array(x, order="C"), noise
     ct = x.dtype.type
     eps = noise.normals(x.dtype)
-    return np.asarray(x * (ct(1.0) + np.exp(la * ct(0.5)) * eps)), noise
+    with np.errstate(over="ignore", invalid="ignore"):  # inf and NaN pass as in NumPy
+        return np.asarray(x * (ct(1.0) + np.exp(la * ct(0.5)) * eps)), noise
 
 
 def variational_dropout_backward(grad, x, log_alpha, noise):
@@ -501,9 +502,10 @@ def variational_dropout_backward(grad, x, log_alpha, noise):
         return np.array(grad, order="C"), np.zeros(la.shape, grad.dtype)
     ct = grad.dtype.type
     eps = noise.normals(grad.dtype)
-    sa = np.exp(la * ct(0.5))
-    dx = np.asarray(grad * (ct(1.0) + sa * eps))
-    return dx, _sum_to(grad * x * eps * (sa * ct(0.5)), la.shape)
+    with np.errstate(over="ignore", invalid="ignore"):
+        sa = np.exp(la * ct(0.5))
+        dx = np.asarray(grad * (ct(1.0) + sa * eps))
+        return dx, _sum_to(grad * x * eps * (sa * ct(0.5)), la.shape)
 
 
 def _dense_args(x, w, log_alpha):

@@ -160,7 +160,8 @@ def variational_dropout(x, log_alpha, *, seed: int, offset: int = 0):
     ct = x.dtype.type
     la = np.asarray(log_alpha, dtype=x.dtype)
     eps = normals(seed, offset, x.size, ct).reshape(x.shape)
-    return np.asarray(x * (ct(1.0) + np.exp(la * ct(0.5)) * eps))
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.asarray(x * (ct(1.0) + np.exp(la * ct(0.5)) * eps))
 
 
 def variational_dropout_backward(grad, x, log_alpha, *, seed: int, offset: int = 0):
@@ -170,9 +171,10 @@ def variational_dropout_backward(grad, x, log_alpha, *, seed: int, offset: int =
     ct = grad.dtype.type
     la = np.asarray(log_alpha, dtype=grad.dtype)
     eps = normals(seed, offset, x.size, ct).reshape(x.shape)
-    sa = np.exp(la * ct(0.5))
-    dx = np.asarray(grad * (ct(1.0) + sa * eps))
-    dla = _sum_to(grad * x * eps * (sa * ct(0.5)), la.shape)
+    with np.errstate(over="ignore", invalid="ignore"):
+        sa = np.exp(la * ct(0.5))
+        dx = np.asarray(grad * (ct(1.0) + sa * eps))
+        dla = _sum_to(grad * x * eps * (sa * ct(0.5)), la.shape)
     return dx, np.asarray(dla).reshape(la.shape)
 
 
