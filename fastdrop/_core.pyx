@@ -449,3 +449,23 @@ def gaussian(x, y, uint64_t key, uint64_t index, double sigma):
         else:
             rc = fd_gaussian_f64(key, index, <const double *>xp, <double *>yp, n, sigma)
     _check(rc)
+
+
+def _normal_words(h, z):
+    """_normal_words(h, z)
+
+    Test shim: z[i] = the variate of the uint64 word h[i] on the active
+    kernel (the transform alone)."""
+    if not _plain(h, _FAST_FLAGS) or cnp.PyArray_TYPE(<cnp.ndarray>h) != cnp.NPY_UINT64:
+        raise TypeError("h must be a C-contiguous uint64 array")
+    if not _plain(z, _FAST_FLAGS | cnp.NPY_ARRAY_WRITEABLE) or cnp.PyArray_TYPE(<cnp.ndarray>z) != cnp.NPY_DOUBLE:
+        raise TypeError("z must be a writeable C-contiguous float64 array")
+    cdef size_t n = cnp.PyArray_SIZE(<cnp.ndarray>h)
+    if <size_t>cnp.PyArray_SIZE(<cnp.ndarray>z) != n:
+        raise ValueError("h and z differ in size")
+    cdef const uint64_t *hp = <const uint64_t *>cnp.PyArray_DATA(<cnp.ndarray>h)
+    cdef double *zp = <double *>cnp.PyArray_DATA(<cnp.ndarray>z)
+    cdef int rc
+    with nogil:
+        rc = fd_normal_words_f64(hp, zp, n)
+    _check(rc)

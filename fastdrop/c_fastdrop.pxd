@@ -56,3 +56,4 @@ cdef extern from "fastdrop_normal.h" nogil:
                         size_t n, double sigma) noexcept
     int fd_gaussian_f32(uint64_t key, uint64_t index, const float *x, float *y,
                         size_t n, float sigma) noexcept
+    int fd_normal_words_f64(const uint64_t *h, double *z, size_t n) noexcept

@@ -99,6 +99,33 @@ def test_known_answers_of_the_transform():
     assert (q >= 0.075).any() and ((q < 0.075) & (r <= 5)).any() and (r > 5).any()
 
 
+def _c_words(h):
+    z = np.empty(h.size)
+    _core._normal_words(np.ascontiguousarray(h, np.uint64), z)
+    return z
+
+
+def test_known_answers_of_the_transform_every_kernel(isa):
+    h, z = read_words()
+    np.testing.assert_array_equal(_c_words(h).view(np.uint64), z)
+
+
+def test_transform_every_kernel_every_region(isa):
+    """Words with q in every region, mixed in one vector (tail lanes beside
+    central ones), against the reference."""
+    rng = np.random.default_rng(17)
+    m = np.concatenate([rng.integers(0, 2**52, 4000, dtype=np.uint64),
+                        (2.0 ** rng.uniform(0, 52, 4000)).astype(np.uint64),
+                        rng.integers(0, 125_091, 4000, dtype=np.uint64)])  # r > 5 below 125091
+    rng.shuffle(m)
+    h = m | (rng.integers(0, 2, m.size, dtype=np.uint64) << np.uint64(63))
+    h |= rng.integers(0, 2**11, m.size, dtype=np.uint64) << np.uint64(52)  # unused bits
+    a = ref.magnitude(ref.tail_probability(h))
+    want = np.where(h >> np.uint64(63) != 0, -a, a)
+    for n in (h.size, 7, 9, 15):
+        np.testing.assert_array_equal(_c_words(h[:n]).view(np.uint64), want[:n].view(np.uint64))
+
+
 def test_the_key_differs_from_the_mask_stream():
     """Normals and keep bits of one seed come from different keys (SPEC.md 10.1)."""
     for seed in (0, 1, 2**64 - 1):

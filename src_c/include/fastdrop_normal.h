@@ -33,6 +33,10 @@ int fd_gaussian_f64(uint64_t key, uint64_t index, const double *x, double *y,
 int fd_gaussian_f32(uint64_t key, uint64_t index, const float *x, float *y,
                     size_t n, float sigma);
 
+/** z[i] = the variate of the 64-bit word h[i] (SPEC.md 10.2-10.3), on the
+ *  active kernel: the transform alone, for tests of chosen words. */
+int fd_normal_words_f64(const uint64_t *h, double *z, size_t n);
+
 #ifdef __cplusplus
 }
 #endif
