@@ -65,21 +65,36 @@ def _finish(result: np.ndarray, work: np.ndarray) -> np.ndarray:
     return result
 
 
+def _forward_fast(x, p, seed, offset, scaling, store, out):
+    """`_forward` through the Cython fast paths, or None where they decline the arguments.
+
+    The fast paths check everything they take (x a plain ndarray, p a float
+    in [0, 1], seed and offset ints in range, scaling, out), so unchecked
+    public arguments may be passed; store must be "bits", "seed" or None.
+    """
+    if store == "bits":
+        fast = _core.forward_fast(x, p, seed, offset, scaling, out)
+        if fast is NotImplemented:
+            return None
+        y, bits = fast
+    else:
+        y, bits = _core.dropout_fast(x, p, seed, offset, scaling, out), None
+        if y is NotImplemented:
+            return None
+        if store is None:
+            return y, None
+    return y, Mask._checked(x.shape, x.size, p, seed, offset, scaling, bits)
+
+
 def _forward(x, p, seed, offset, scaling, store, out):
     """Forward pass on checked arguments; returns (y, Mask or None).
 
     store is "bits", "seed", or None when no Mask is wanted.
     """
+    fast = _forward_fast(x, p, seed, offset, scaling, store, out)
+    if fast is not None:
+        return fast
     n = x.size
-    if store == "bits":
-        fast = _core.forward_fast(x, p, seed, offset, scaling, out)
-        if fast is not NotImplemented:
-            return fast[0], Mask._checked(x.shape, n, p, seed, offset, scaling, fast[1])
-    else:
-        y = _core.dropout_fast(x, p, seed, offset, scaling, out)
-        if y is not NotImplemented:
-            return y, None if store is None else Mask._checked(
-                x.shape, n, p, seed, offset, scaling, None)
     bits = np.empty((n + 7) // 8, dtype=np.uint8) if store == "bits" else None
     y, work = _target(x, out)
     if n:
@@ -259,11 +274,9 @@ def dropout_forward(x, p=0.5, *, seed=None, offset=0, scaling="inverted", store=
     array([0., 0., 0., 2., 0., 2., 2., 2.], dtype=float32)
     """
     if seed is not None and type(store) is str and (store == "bits" or store == "seed"):
-        fast = (_core.forward_fast(x, p, seed, offset, scaling, out) if store == "bits"
-                else _core.dropout_fast(x, p, seed, offset, scaling, out))
-        if fast is not NotImplemented:  # x is a plain ndarray, the rest checked
-            y, bits = fast if store == "bits" else (fast, None)
-            return y, Mask._checked(x.shape, x.size, p, seed, offset, scaling, bits)
+        fast = _forward_fast(x, p, seed, offset, scaling, store, out)
+        if fast is not None:
+            return fast
     x, p, scaling = _check_common(x, p, scaling, out)
     store = _checks.check_choice(store, "store", _checks.STORES)
     offset = _checks.check_offset(offset, x.size)

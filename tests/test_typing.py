@@ -18,10 +18,18 @@ needs_mypy = pytest.mark.skipif(importlib.util.find_spec("mypy") is None,
                                 reason="mypy is not installed (pip install '.[test]')")
 
 
-def _run(*args, cwd=PACKAGE_DIR):
-    """python *args beside the fastdrop that pytest imports, so that one is found first."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [str(PACKAGE_DIR), *filter(None, [os.environ.get("PYTHONPATH")])]))
+def _run(*args, cwd):
+    """python *args in cwd, finding the fastdrop that pytest imports.
+
+    An installed fastdrop is found by Python and by mypy (PEP 561, py.typed) as
+    it is; one imported from the checkout is put on PYTHONPATH and MYPYPATH.
+    cwd is a scratch folder: mypy treats modules in its working folder as the
+    user's own, so it must not be site-packages.
+    """
+    env = dict(os.environ)
+    if PACKAGE_DIR == ROOT:
+        for var in ("PYTHONPATH", "MYPYPATH"):
+            env[var] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get(var)])])
     return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=cwd,
                           env=env, timeout=600)
 
@@ -29,13 +37,13 @@ def _run(*args, cwd=PACKAGE_DIR):
 @needs_mypy
 def test_typed_user_script_passes_mypy_strict(tmp_path):
     """Dtype-preserving stubs: float32 in, NDArray[float32] out (assert_type in the script)."""
-    proc = _run("-m", "mypy", "--strict", "--no-incremental", "--cache-dir", str(tmp_path),
-                str(SCRIPT))
+    proc = _run("-m", "mypy", "--strict", "--no-incremental", "--cache-dir", str(tmp_path / "c"),
+                str(SCRIPT), cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_typed_user_script_runs():
-    proc = _run(str(SCRIPT))
+def test_typed_user_script_runs(tmp_path):
+    proc = _run(str(SCRIPT), cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -47,7 +55,8 @@ def test_a_type_error_is_caught(tmp_path):
                    "import fastdrop\n"
                    "assert_type(fastdrop.dropout(np.ones(3, np.float32)), npt.NDArray[np.float64])\n"
                    "fastdrop.dropout(np.ones(3), seed=1.5)\n")
-    proc = _run("-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "cache"), str(bad))
+    proc = _run("-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "cache"), str(bad),
+                cwd=tmp_path)
     assert proc.returncode == 1
     assert "bad.py:4: error" in proc.stdout and "[assert-type]" in proc.stdout, proc.stdout
     assert "bad.py:5: error" in proc.stdout and "[call-overload]" in proc.stdout, proc.stdout
@@ -57,5 +66,5 @@ def test_a_type_error_is_caught(tmp_path):
 def test_stubtest(tmp_path):
     proc = _run("-m", "mypy.stubtest", "fastdrop", "--allowlist",
                 str(ROOT / ".ci" / "stubtest-allowlist"),
-                "--mypy-config-file", str(tmp_path / "none.ini"))
+                "--mypy-config-file", str(tmp_path / "none.ini"), cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
