@@ -1,7 +1,7 @@
 /*
  * fd_normal.c -- entry points of the normal stream (fastdrop_normal.h):
  * argument checks, then the scalar loops below (the reference), or the
- * AVX-512 kernels of kernels/fd_normal_vec.c when avx512 is the active ISA
+ * AVX-512 kernels of kernels/fd_normal_avx512.c when avx512 is the active ISA
  * (avx2 runs the scalar loops), over ranges that fd_parallel_for hands out. Each element is a pure function of its stream
  * index (fastdrop/normal.h), so the split does not change a bit.
  */

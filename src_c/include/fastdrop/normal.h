@@ -18,6 +18,7 @@
 
 #include "hd.h"
 #include "rng.h"
+#include "rules.h" /* fd_f64_bits, fd_f64_value */
 
 /* A correctly rounded square root (IEEE 754 requires it of every one). */
 #if defined(__CUDACC__) || defined(__CUDACC_RTC__)
@@ -45,13 +46,6 @@ FD_HD uint64_t fd_normal_word(uint64_t kn, uint64_t e)
     return fd_mix64(kn + FD_GOLDEN * (e + 1));
 }
 
-/* A binary64 number from its bits, and back (no type punning through
- * pointers: a union is well defined in C, and CUDA has the same). */
-typedef union fd_f64_bits {
-    double d;
-    uint64_t u;
-} fd_f64_bits;
-
 /* q = (2 m + 1) * 2**-54 with m = the low 52 bits of h, exact: q is in
  * [2**-54, 1/2 - 2**-54]. */
 FD_HD double fd_normal_q(uint64_t h)
@@ -66,11 +60,9 @@ FD_HD double fd_normal_q(uint64_t h)
  * the series summed by Horner from the s^20 term. */
 FD_HD double fd_normal_log(double q)
 {
-    fd_f64_bits b;
-    b.d = q;
-    int k = (int)(b.u >> 52) - 1023;
-    b.u = (b.u & ((UINT64_C(1) << 52) - 1)) | (UINT64_C(1023) << 52);
-    double f = b.d;
+    const uint64_t b = fd_f64_bits(q);
+    int k = (int)(b >> 52) - 1023;
+    double f = fd_f64_value((b & ((UINT64_C(1) << 52) - 1)) | (UINT64_C(1023) << 52));
     if (f > 0x1.6a09e667f3bcdp+0) { /* sqrt(2) rounded */
         f = f * 0.5;
         k = k + 1;

@@ -1,5 +1,5 @@
 /*
- * fd_normal_vec.c -- the normal stream on AVX-512 (F only: the 64-bit
+ * fd_normal_avx512.c -- the normal stream on AVX-512 (F only: the 64-bit
  * products and integer-to-double conversions are built from F's
  * instructions, so the ISA row's F, BW, VL suffice). Eight elements per
  * vector, every operation of fastdrop/normal.h in the same order: the
@@ -15,6 +15,19 @@
 FD_TARGET_BEGIN("avx512f")
 #include <immintrin.h>
 #include "fastdrop/normal.h"
+
+/* Eight doubles rounded to float: SIMDe 0.7 (the emulated build's
+ * src_c/tools/simde/immintrin.h) has no _mm512_cvtpd_ps, so there it is two
+ * AVX conversions of the halves (the same rounding). */
+#ifdef FD_SIMDE_IMMINTRIN_H
+FD_INLINE __m256 cvtpd_ps8(__m512d v)
+{
+    return _mm256_setr_m128(_mm256_cvtpd_ps(_mm512_extractf64x4_pd(v, 0)),
+                            _mm256_cvtpd_ps(_mm512_extractf64x4_pd(v, 1)));
+}
+#else
+#define cvtpd_ps8 _mm512_cvtpd_ps
+#endif
 
 /* Low 64 bits of a * b per lane, from 32-bit products. */
 FD_INLINE __m512i mullo64(__m512i a, __m512i b)
@@ -114,10 +127,10 @@ FD_INLINE __m512d normal8(__m512i h)
     __m512d den = FD_NORMAL_B(rc);
     if (is_central != 0xff) {
         const __m512d r = _mm512_sqrt_pd(neg8(log8(q)));
+        const __mmask8 outer = (__mmask8)~is_central;
         const __mmask8 is_middle =
-            _mm512_kandn(is_central, _mm512_cmp_pd_mask(r, _mm512_set1_pd(5.0), _CMP_LE_OQ));
-        const __mmask8 is_tail =
-            _mm512_kandn(is_central, _mm512_cmp_pd_mask(r, _mm512_set1_pd(5.0), _CMP_NLE_UQ));
+            outer & _mm512_cmp_pd_mask(r, _mm512_set1_pd(5.0), _CMP_LE_OQ);
+        const __mmask8 is_tail = outer & (__mmask8)~is_middle;
         const __m512d t1 = _mm512_sub_pd(r, _mm512_set1_pd(1.6));
         num = _mm512_mask_blend_pd(is_middle, num, FD_NORMAL_C(t1));
         den = _mm512_mask_blend_pd(is_middle, den, FD_NORMAL_D(t1));
@@ -163,7 +176,7 @@ void fd_normals_f64_avx512(uint64_t kn, uint64_t index, double *z, size_t n)
 
 void fd_normals_f32_avx512(uint64_t kn, uint64_t index, float *z, size_t n)
 {
-    FD_NORMAL_LOOP(_mm256_storeu_ps(z + i, _mm512_cvtpd_ps(zv));)
+    FD_NORMAL_LOOP(_mm256_storeu_ps(z + i, cvtpd_ps8(zv));)
     for (; i < n; i++)
         z[i] = (float)fd_normal_at(kn, index + i);
 }
@@ -183,7 +196,7 @@ void fd_gaussian_f32_avx512(uint64_t kn, uint64_t index, const float *x, float *
 {
     const __m256 sv = _mm256_set1_ps(sigma), one = _mm256_set1_ps(1.0f);
     FD_NORMAL_LOOP(_mm256_storeu_ps(y + i, _mm256_mul_ps(_mm256_loadu_ps(x + i),
-                   _mm256_add_ps(one, _mm256_mul_ps(sv, _mm512_cvtpd_ps(zv)))));)
+                   _mm256_add_ps(one, _mm256_mul_ps(sv, cvtpd_ps8(zv)))));)
     for (; i < n; i++)
         y[i] = x[i] * (1.0f + sigma * (float)fd_normal_at(kn, index + i));
 }
