@@ -3,11 +3,13 @@ import os
 import sys
 import tempfile
 import warnings
+from glob import glob
 
 import numpy as np
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
+from setuptools.command.build_py import build_py
 
 # The one list of C sources and flags (c_core.py, beside this file), which
 # build isolation does not put on sys.path.
@@ -91,6 +93,29 @@ class BuildExt(build_ext):
             self.copy_extensions_to_source()
 
 
+class BuildPy(build_py):
+    """Ships the CUDA source of the GPU path inside the package.
+
+    fastdrop/_gpu hands NVRTC the text of src_c/cuda/kernels.cu with the
+    stream headers it includes (src_c/include/fastdrop/*.h); an installed
+    package finds them in fastdrop/_gpu/cuda/ (a source checkout reads
+    src_c/ directly, so no copy is kept in the tree).
+    """
+
+    def run(self):
+        super().run()
+        dest = os.path.join(self.build_lib, "fastdrop", "_gpu", "cuda")
+        for src, rel in GPU_SOURCES:
+            self.mkpath(os.path.dirname(os.path.join(dest, rel)))
+            self.copy_file(src, os.path.join(dest, rel))
+
+
+GPU_SOURCES = [("src_c/cuda/kernels.cu", "kernels.cu"),
+               ("src_c/cuda/nvrtc_stdint.h", "nvrtc_stdint.h")] + [
+    (h, os.path.join("include", "fastdrop", os.path.basename(h)))
+    for h in sorted(glob("src_c/include/fastdrop/*.h"))
+]
+
 core = Extension(
     "fastdrop._core",
     sources=["fastdrop/_core.pyx", *c_core.sources()],
@@ -105,5 +130,5 @@ core = Extension(
 
 setup(
     ext_modules=cythonize([core], language_level=3),
-    cmdclass={"build_ext": BuildExt},
+    cmdclass={"build_ext": BuildExt, "build_py": BuildPy},
 )

@@ -12,6 +12,10 @@ Contents
 - `manual_seed`, `default_generator`: the stream behind ``seed=None``.
 - `Dropout`: a layer with train and eval modes.
 - `simd_info`, `set_num_threads`, `get_num_threads`: kernels and threads.
+- Variants (SPEC.md section 11): `spatial_dropout`, `alpha_dropout`,
+  `feature_alpha_dropout`, `alpha_dropout_backward`, `drop_path`, `drop_block`,
+  `mc_dropout`, `dropout_add`, `dropout_add_backward`, and the layers `SpatialDropout`, `AlphaDropout`, `DropPath`, `DropBlock`;
+  ``noise_shape=`` / ``broadcast_dims=`` in `dropout` and friends.
 - `gaussian_dropout` (and `_forward`, `_backward`), `GaussianDropout`,
   `variational_dropout`, `variational_dense` (and their `_backward`),
   `kl_sparse_vd`, `Noise`: Gaussian and variational dropout on the normal
@@ -26,7 +30,16 @@ from fastdrop._layer import Dropout
 from fastdrop._mask import Mask
 from fastdrop._version import __version__
 
-# --- Gaussian and variational dropout (SPEC.md section 10) ---
+# ---- dropout variants (fastdrop/_variants) ----
+from fastdrop._variants.alpha import alpha_dropout, alpha_dropout_backward, feature_alpha_dropout
+from fastdrop._variants.fused import dropout_add, dropout_add_backward
+from fastdrop._variants.layers import AlphaDropout, DropBlock, DropPath, SpatialDropout
+from fastdrop._variants.mc import mc_dropout
+from fastdrop._variants.spatial import spatial_dropout
+from fastdrop._variants.structured import drop_block, drop_path
+# ---- end of dropout variants ----
+
+# --- Gaussian and variational dropout (SPEC.md section 11) ---
 from fastdrop._gaussian import (
     NORMAL_SPEC,
     GaussianDropout,
@@ -56,6 +69,20 @@ __all__ = [
     "manual_seed",
     "set_num_threads",
     "simd_info",
+    # dropout variants
+    "AlphaDropout",
+    "DropBlock",
+    "DropPath",
+    "SpatialDropout",
+    "alpha_dropout",
+    "alpha_dropout_backward",
+    "drop_block",
+    "drop_path",
+    "dropout_add",
+    "dropout_add_backward",
+    "feature_alpha_dropout",
+    "mc_dropout",
+    "spatial_dropout",
 ]
 
 # Gaussian and variational dropout

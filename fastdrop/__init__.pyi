@@ -21,6 +21,9 @@ _Flag = bool | np.bool_
 _Seed = int | np.integer[Any] | np.random.SeedSequence | np.random.Generator | None
 _Scaling = Literal["inverted", "classic"]
 _Store = Literal["bits", "seed"]
+_NoiseShape = tuple[SupportsIndex | None, ...] | list[SupportsIndex | None]
+_Axes = SupportsIndex | tuple[SupportsIndex, ...] | list[SupportsIndex]
+_DataFormat = Literal["channels_first", "channels_last"]
 
 __all__ = [
     "RNG_SPEC",
@@ -36,6 +39,20 @@ __all__ = [
     "manual_seed",
     "set_num_threads",
     "simd_info",
+    # dropout variants
+    "AlphaDropout",
+    "DropBlock",
+    "DropPath",
+    "SpatialDropout",
+    "alpha_dropout",
+    "alpha_dropout_backward",
+    "drop_block",
+    "drop_path",
+    "dropout_add",
+    "dropout_add_backward",
+    "feature_alpha_dropout",
+    "mc_dropout",
+    "spatial_dropout",
 ]
 
 # Gaussian and variational dropout
@@ -76,6 +93,8 @@ def dropout(
     training: _Flag = True,
     scaling: _Scaling = "inverted",
     out: npt.NDArray[_F] | None = None,
+    noise_shape: _NoiseShape | None = None,
+    broadcast_dims: _Axes | None = None,
 ) -> npt.NDArray[_F]: ...
 @overload
 def dropout(
@@ -87,6 +106,8 @@ def dropout(
     training: _Flag = True,
     scaling: _Scaling = "inverted",
     out: _AnyFloat | None = None,
+    noise_shape: _NoiseShape | None = None,
+    broadcast_dims: _Axes | None = None,
 ) -> _AnyFloat: ...
 @overload
 def dropout_forward(
@@ -98,6 +119,8 @@ def dropout_forward(
     scaling: _Scaling = "inverted",
     store: _Store = "bits",
     out: npt.NDArray[_F] | None = None,
+    noise_shape: _NoiseShape | None = None,
+    broadcast_dims: _Axes | None = None,
 ) -> tuple[npt.NDArray[_F], Mask]: ...
 @overload
 def dropout_forward(
@@ -109,6 +132,8 @@ def dropout_forward(
     scaling: _Scaling = "inverted",
     store: _Store = "bits",
     out: _AnyFloat | None = None,
+    noise_shape: _NoiseShape | None = None,
+    broadcast_dims: _Axes | None = None,
 ) -> tuple[_AnyFloat, Mask]: ...
 @overload
 def dropout_backward(
@@ -181,6 +206,8 @@ class Generator:
         training: _Flag = True,
         scaling: _Scaling = "inverted",
         out: npt.NDArray[_F] | None = None,
+        noise_shape: _NoiseShape | None = None,
+        broadcast_dims: _Axes | None = None,
     ) -> npt.NDArray[_F]: ...
     @overload
     def dropout(
@@ -191,6 +218,8 @@ class Generator:
         training: _Flag = True,
         scaling: _Scaling = "inverted",
         out: _AnyFloat | None = None,
+        noise_shape: _NoiseShape | None = None,
+        broadcast_dims: _Axes | None = None,
     ) -> _AnyFloat: ...
     @overload
     def dropout_forward(
@@ -201,6 +230,8 @@ class Generator:
         scaling: _Scaling = "inverted",
         store: _Store = "bits",
         out: npt.NDArray[_F] | None = None,
+        noise_shape: _NoiseShape | None = None,
+        broadcast_dims: _Axes | None = None,
     ) -> tuple[npt.NDArray[_F], Mask]: ...
     @overload
     def dropout_forward(
@@ -211,6 +242,8 @@ class Generator:
         scaling: _Scaling = "inverted",
         store: _Store = "bits",
         out: _AnyFloat | None = None,
+        noise_shape: _NoiseShape | None = None,
+        broadcast_dims: _Axes | None = None,
     ) -> tuple[_AnyFloat, Mask]: ...
 
 class Dropout:
@@ -221,6 +254,8 @@ class Dropout:
     training: bool
     generator: Generator
     mask: Mask | None
+    noise_shape: _NoiseShape | None
+    broadcast_dims: _Axes | None
     def __init__(
         self,
         p: _Real = 0.5,
@@ -229,7 +264,10 @@ class Dropout:
         scaling: _Scaling = "inverted",
         store: _Store = "bits",
         name: str | None = None,
+        noise_shape: _NoiseShape | None = None,
+        broadcast_dims: _Axes | None = None,
     ) -> None: ...
+    def mc_samples(self, x: npt.ArrayLike, samples: _Int = 8, *, seed: _Seed = None) -> _AnyFloat: ...
     def train(self, mode: _Flag = True) -> Dropout: ...
     def eval(self) -> Dropout: ...
     @overload
@@ -288,7 +326,36 @@ class Dropout:
         accumulate: _Flag = False,
     ) -> _AnyFloat: ...
 
-# --- Gaussian and variational dropout (SPEC.md section 10) ---
+# ---- dropout variants (fastdrop/_variants) ----
+
+@overload
+def spatial_dropout(
+    x: npt.NDArray[_F],
+    p: _Real = 0.5,
+    *,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    data_format: _DataFormat = "channels_first",
+    training: _Flag = True,
+    out: npt.NDArray[_F] | None = None,
+    return_mask: Literal[False] = False,
+) -> npt.NDArray[_F]: ...
+@overload
+def spatial_dropout(
+    x: npt.ArrayLike,
+    p: _Real = 0.5,
+    *,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    data_format: _DataFormat = "channels_first",
+    training: _Flag = True,
+    out: _AnyFloat | None = None,
+    return_mask: _Flag = False,
+) -> Any: ...
+@overload
+def alpha_dropout(
+
+# --- Gaussian and variational dropout (SPEC.md section 11) ---
 
 NORMAL_SPEC: str
 _H = TypeVar("_H", bound=np.float32 | np.float64)
@@ -331,6 +398,207 @@ def gaussian_dropout(
     offset: _Int = 0,
     training: _Flag = True,
     out: npt.NDArray[_F] | None = None,
+    return_mask: Literal[False] = False,
+) -> npt.NDArray[_F]: ...
+@overload
+def alpha_dropout(
+    x: npt.ArrayLike,
+    p: _Real = 0.5,
+    *,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    training: _Flag = True,
+    out: _AnyFloat | None = None,
+    return_mask: _Flag = False,
+) -> Any: ...
+@overload
+def feature_alpha_dropout(
+    x: npt.NDArray[_F],
+    p: _Real = 0.5,
+    *,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    data_format: _DataFormat = "channels_first",
+    training: _Flag = True,
+    out: npt.NDArray[_F] | None = None,
+    return_mask: Literal[False] = False,
+) -> npt.NDArray[_F]: ...
+@overload
+def feature_alpha_dropout(
+    x: npt.ArrayLike,
+    p: _Real = 0.5,
+    *,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    data_format: _DataFormat = "channels_first",
+    training: _Flag = True,
+    out: _AnyFloat | None = None,
+    return_mask: _Flag = False,
+) -> Any: ...
+def alpha_dropout_backward(
+    grad: npt.ArrayLike,
+    mask: Mask,
+    *,
+    out: _AnyFloat | None = None,
+    accumulate: _Flag = False,
+) -> _AnyFloat: ...
+@overload
+def drop_path(
+    x: npt.NDArray[_F] | _F,
+    p: _Real = 0.5,
+    *,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    mode: Literal["row", "batch"] = "row",
+    scale_by_keep: _Flag = True,
+    training: _Flag = True,
+    out: npt.NDArray[_F] | None = None,
+    return_mask: Literal[False] = False,
+) -> npt.NDArray[_F]: ...
+@overload
+def drop_path(
+    x: npt.ArrayLike,
+    p: _Real = 0.5,
+    *,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    mode: Literal["row", "batch"] = "row",
+    scale_by_keep: _Flag = True,
+    training: _Flag = True,
+    out: _AnyFloat | None = None,
+    return_mask: _Flag = False,
+) -> Any: ...
+@overload
+def drop_block(
+    x: npt.NDArray[_F],
+    p: _Real = 0.1,
+    *,
+    block_size: _Int = 7,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    data_format: _DataFormat = "channels_first",
+    training: _Flag = True,
+    out: npt.NDArray[_F] | None = None,
+    return_mask: Literal[False] = False,
+) -> npt.NDArray[_F]: ...
+@overload
+def drop_block(
+    x: npt.ArrayLike,
+    p: _Real = 0.1,
+    *,
+    block_size: _Int = 7,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    data_format: _DataFormat = "channels_first",
+    training: _Flag = True,
+    out: _AnyFloat | None = None,
+    return_mask: _Flag = False,
+) -> Any: ...
+@overload
+def mc_dropout(
+    x: npt.NDArray[_F] | _F,
+    p: _Real = 0.5,
+    samples: _Int = 8,
+    *,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    noise_shape: _NoiseShape | None = None,
+    broadcast_dims: _Axes | None = None,
+    out: npt.NDArray[_F] | None = None,
+) -> npt.NDArray[_F]: ...
+@overload
+def mc_dropout(
+    x: npt.ArrayLike,
+    p: _Real = 0.5,
+    samples: _Int = 8,
+    *,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    noise_shape: _NoiseShape | None = None,
+    broadcast_dims: _Axes | None = None,
+    out: _AnyFloat | None = None,
+) -> _AnyFloat: ...
+
+@overload
+def dropout_add(
+    x: npt.NDArray[_F],
+    residual: npt.NDArray[_F],
+    p: _Real = 0.5,
+    *,
+    bias: npt.NDArray[_F] | _F | None = None,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    store: _Store = "bits",
+    out: npt.NDArray[_F] | None = None,
+) -> tuple[npt.NDArray[_F], Mask]: ...
+@overload
+def dropout_add(
+    x: npt.ArrayLike,
+    residual: npt.ArrayLike,
+    p: _Real = 0.5,
+    *,
+    bias: npt.ArrayLike | None = None,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    store: _Store = "bits",
+    out: _AnyFloat | None = None,
+) -> tuple[_AnyFloat, Mask]: ...
+def dropout_add_backward(
+    grad: npt.ArrayLike,
+    mask: Mask,
+    *,
+    bias_shape: tuple[SupportsIndex, ...] | None = None,
+) -> tuple[_AnyFloat, _AnyFloat | None, _AnyFloat]: ...
+
+class SpatialDropout(Dropout):
+    data_format: _DataFormat
+    def __init__(
+        self,
+        p: _Real = 0.5,
+        *,
+        seed: _Seed = None,
+        data_format: _DataFormat = "channels_first",
+        name: str | None = None,
+    ) -> None: ...
+
+class DropPath(Dropout):
+    mode: Literal["row", "batch"]
+    scale_by_keep: bool
+    def __init__(
+        self,
+        p: _Real = 0.5,
+        *,
+        seed: _Seed = None,
+        mode: Literal["row", "batch"] = "row",
+        scale_by_keep: _Flag = True,
+        name: str | None = None,
+    ) -> None: ...
+
+class AlphaDropout(Dropout):
+    feature: bool
+    data_format: _DataFormat
+    def __init__(
+        self,
+        p: _Real = 0.5,
+        *,
+        seed: _Seed = None,
+        feature: _Flag = False,
+        data_format: _DataFormat = "channels_first",
+        name: str | None = None,
+    ) -> None: ...
+
+class DropBlock(Dropout):
+    block_size: int
+    data_format: _DataFormat
+    def __init__(
+        self,
+        p: _Real = 0.1,
+        *,
+        block_size: _Int = 7,
+        seed: _Seed = None,
+        data_format: _DataFormat = "channels_first",
+        name: str | None = None,
+    ) -> None: ...
 ) -> npt.NDArray[_F]: ...
 @overload
 def gaussian_dropout(

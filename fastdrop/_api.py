@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from fastdrop import _checks, _core, _generator
+from fastdrop import _checks, _core, _generator, _gpu
 from fastdrop._checks import is_direct, native, same_memory
 from fastdrop._mask import Mask, read_only_view, training_scale
+from fastdrop._variants import noise as _noise
 
 _COMPAT = """
     Compatibility Guarantee
@@ -135,8 +136,9 @@ def _check_common(x, p, scaling, out, name="x"):
     return x, p, scaling
 
 
-def dropout(x, p=0.5, *, seed=None, offset=0, training=True, scaling="inverted", out=None):
-    """dropout(x, p=0.5, *, seed=None, offset=0, training=True, scaling="inverted", out=None)
+def dropout(x, p=0.5, *, seed=None, offset=0, training=True, scaling="inverted", out=None,
+            noise_shape=None, broadcast_dims=None):
+    """dropout(x, p=0.5, *, seed=None, offset=0, training=True, scaling="inverted", out=None, noise_shape=None, broadcast_dims=None)
 
     Randomly zero a fraction p of the elements of x.
 
@@ -171,6 +173,14 @@ def dropout(x, p=0.5, *, seed=None, offset=0, training=True, scaling="inverted",
         array refused. ``out=x`` works in place and gives the same bits as
         out of place; an out that partly overlaps x gives the result of
         separate arrays (x is copied first).
+    noise_shape : tuple of int or None, optional
+        Shape of the mask, broadcast over x (Keras): one entry per axis of
+        x, each 1 (the axis shares one mask bit), x's length or None (x's
+        length). Only ``prod(noise_shape)`` stream elements are drawn, in C
+        order of the noise shape from `offset` (SPEC.md section 10).
+    broadcast_dims : int or sequence of int, optional
+        Axes of x that share one mask (Flax); the same as a noise_shape with
+        1 on those axes. At most one of noise_shape and broadcast_dims.
 
     Returns
     -------
@@ -222,27 +232,33 @@ def dropout(x, p=0.5, *, seed=None, offset=0, training=True, scaling="inverted",
     >>> fastdrop.dropout(x[2:6], 0.5, seed=42, offset=2)
     array([ 0.,  8.,  0., 12.], dtype=float32)
     """
-    if training is True and seed is not None:
+    if training is True and seed is not None and noise_shape is None and broadcast_dims is None:
         y = _core.dropout_fast(x, p, seed, offset, scaling, out)
         if y is not NotImplemented:
             return y
+    if noise_shape is None and broadcast_dims is None and _gpu.route(x=x, out=out):
+        return _gpu.dropout(x, p, seed=seed, offset=offset, training=training, scaling=scaling, out=out)
     x, p, scaling = _check_common(x, p, scaling, out)
     training = _checks.check_flag(training, "training")
-    offset = _checks.check_offset(offset, x.size)
+    nshape = _noise.resolve(x.shape, noise_shape, broadcast_dims)
+    offset = _checks.check_offset(offset, x.size if nshape is None else _noise.size(nshape))
     seed = _seed(seed)  # last: a call that raises draws nothing from the default stream
     if not training:
         return _inference(x, p, scaling, out)
+    if nshape is not None:
+        return _noise.forward(x, p, seed, offset, scaling, None, out, nshape)[0]
     return _forward(x, p, seed, offset, scaling, None, out)[0]
 
 
-def dropout_forward(x, p=0.5, *, seed=None, offset=0, scaling="inverted", store="bits", out=None):
-    """dropout_forward(x, p=0.5, *, seed=None, offset=0, scaling="inverted", store="bits", out=None)
+def dropout_forward(x, p=0.5, *, seed=None, offset=0, scaling="inverted", store="bits", out=None,
+                    noise_shape=None, broadcast_dims=None):
+    """dropout_forward(x, p=0.5, *, seed=None, offset=0, scaling="inverted", store="bits", out=None, noise_shape=None, broadcast_dims=None)
 
     Training-mode dropout that also returns the Mask for `dropout_backward`.
 
     Parameters
     ----------
-    x, p, seed, offset, scaling, out
+    x, p, seed, offset, scaling, out, noise_shape, broadcast_dims
         As in `dropout`.
     store : {"bits", "seed"}, default="bits"
         "bits" keeps the packed mask (``ceil(x.size / 8)`` bytes) in the Mask;
@@ -254,7 +270,9 @@ def dropout_forward(x, p=0.5, *, seed=None, offset=0, scaling="inverted", store=
     y : numpy.ndarray
         As `dropout` with ``training=True``.
     mask : Mask
-        The mask drawn, with the seed used (the drawn one when seed is None).
+        The mask drawn, with the seed used (the drawn one when seed is None);
+        with a noise shape, the Mask has the noise shape and
+        `dropout_backward` broadcasts it over grad.
 
     Raises
     ------
@@ -273,14 +291,20 @@ def dropout_forward(x, p=0.5, *, seed=None, offset=0, scaling="inverted", store=
     >>> fastdrop.dropout_backward(np.ones_like(x), mask)
     array([0., 0., 0., 2., 0., 2., 2., 2.], dtype=float32)
     """
-    if seed is not None and type(store) is str and (store == "bits" or store == "seed"):
+    if (seed is not None and type(store) is str and (store == "bits" or store == "seed")
+            and noise_shape is None and broadcast_dims is None):
         fast = _forward_fast(x, p, seed, offset, scaling, store, out)
         if fast is not None:
             return fast
+    if noise_shape is None and broadcast_dims is None and _gpu.route(x=x, out=out):
+        return _gpu.dropout_forward(x, p, seed=seed, offset=offset, scaling=scaling, store=store, out=out)
     x, p, scaling = _check_common(x, p, scaling, out)
     store = _checks.check_choice(store, "store", _checks.STORES)
-    offset = _checks.check_offset(offset, x.size)
+    nshape = _noise.resolve(x.shape, noise_shape, broadcast_dims)
+    offset = _checks.check_offset(offset, x.size if nshape is None else _noise.size(nshape))
     seed = _seed(seed)
+    if nshape is not None:
+        return _noise.forward(x, p, seed, offset, scaling, store, out, nshape)
     return _forward(x, p, seed, offset, scaling, store, out)
 
 
@@ -293,8 +317,11 @@ def dropout_backward(grad, mask, *, out=None, accumulate=False):
     ----------
     grad : array_like of float16, float32 or float64
         Gradient of the loss with respect to the forward output; the mask's
-        shape. Its dtype may differ from the forward input's. Layouts, byte
-        order and subclasses as for x in `dropout`.
+        shape, or a shape the mask broadcasts to (same number of axes, the
+        mask's length 1 or grad's on each): the mask of a forward with a
+        noise shape is broadcast over grad. Its dtype may differ from the
+        forward input's. Layouts, byte order and subclasses as for x in
+        `dropout`.
     mask : Mask
         From `dropout_forward` or `Mask`. Stored bits are read (and checked
         again, in case they were changed in place); a ``store="seed"`` mask
@@ -338,17 +365,23 @@ def dropout_backward(grad, mask, *, out=None, accumulate=False):
                                  mask._offset, mask._bits, out)
         if dx is not NotImplemented:
             return dx
+    if _gpu.route(grad=grad, out=out, mask=mask):
+        return _gpu.dropout_backward(grad, mask, out=out, accumulate=accumulate)
     if not isinstance(mask, Mask):
         raise TypeError(f"mask must be a fastdrop.Mask, got {type(mask).__name__}")
     grad = _checks.as_float_array(grad, "grad")
-    if grad.shape != mask.shape:
-        raise ValueError(f"grad must have the mask's shape {mask.shape}, got {grad.shape}")
+    broadcast = grad.shape != mask.shape
+    if broadcast and not _noise.broadcasts(mask.shape, grad.shape):
+        raise ValueError(f"grad must have the mask's shape {mask.shape} (or one it broadcasts "
+                         f"to), got {grad.shape}")
     accumulate = _checks.check_flag(accumulate, "accumulate")
     if out is not None:
         _checks.check_out(out, grad.shape, grad.dtype)
     elif accumulate:
         raise ValueError("accumulate=True needs out, the array to add into")
     bits = mask._stored_bits()
+    if broadcast:
+        return _noise.backward(grad, mask, bits, out, accumulate, _flags(mask.scaling, accumulate))
     result, work = _target(grad, out, keep=accumulate)
     gin = _source(grad, work)
     flags = _flags(mask.scaling, accumulate)

@@ -58,7 +58,26 @@ def openmp() -> bool: ...
 def set_num_threads(n: int) -> None: ...
 def get_num_threads() -> int: ...
 
-# normal stream and Gaussian noise (SPEC.md section 10)
+# noise shapes (src_c/api/fd_noise.c)
+def noise_apply(
+    bits: npt.NDArray[np.uint8],
+    x: npt.NDArray[np.floating],
+    y: npt.NDArray[np.floating],
+    noise_shape: tuple[int, ...],
+    scale: float,
+    flags: int,
+) -> None: ...
+def noise_affine(
+    bits: npt.NDArray[np.uint8],
+    x: npt.NDArray[np.floating],
+    y: npt.NDArray[np.floating],
+    noise_shape: tuple[int, ...],
+    a: float,
+    b: float,
+    alpha: float,
+) -> None: ...
+
+# normal stream and Gaussian noise (SPEC.md section 11)
 NORMAL_SPEC: str
 
 def normals(key: int, index: int, z: npt.NDArray[np.floating]) -> None: ...

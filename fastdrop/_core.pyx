@@ -393,7 +393,88 @@ def get_num_threads():
     return fd_get_num_threads()
 
 
-# --- normal stream and Gaussian noise (SPEC.md section 10) ---
+# ===   Noise shapes (src_c/api/fd_noise.c)   ===
+
+cdef int _run_noise(int typenum, const fd_noise *nz, const void *x, void *y, bint affine,
+                    double s0, double s1, double s2, unsigned flags) noexcept:
+    """The C noise-shape call of the dtype typenum, without the GIL; returns its status."""
+    cdef int rc
+    with nogil:
+        if typenum == cnp.NPY_FLOAT:
+            if affine:
+                rc = fd_noise_affine_f32(nz, <const float *>x, <float *>y, <float>s0, <float>s1,
+                                         <float>s2)
+            else:
+                rc = fd_noise_apply_f32(nz, <const float *>x, <float *>y, <float>s0, flags)
+        elif typenum == cnp.NPY_DOUBLE:
+            if affine:
+                rc = fd_noise_affine_f64(nz, <const double *>x, <double *>y, s0, s1, s2)
+            else:
+                rc = fd_noise_apply_f64(nz, <const double *>x, <double *>y, s0, flags)
+        else:
+            if affine:
+                rc = fd_noise_affine_f16(nz, <const uint16_t *>x, <uint16_t *>y, <float>s0,
+                                         <float>s1, <float>s2)
+            else:
+                rc = fd_noise_apply_f16(nz, <const uint16_t *>x, <uint16_t *>y, <float>s0, flags)
+    return rc
+
+
+cdef _noise_call(object bits, object x, object y, object noise_shape, bint affine,
+                 double s0, double s1, double s2, unsigned flags):
+    cdef int typenum = _pair(x, y)
+    cdef cnp.ndarray xa = <cnp.ndarray>x
+    cdef int nd = cnp.PyArray_NDIM(xa), d
+    if nd > FD_NOISE_MAX_DIMS or len(noise_shape) != nd:
+        raise ValueError("noise_shape must have one entry per axis of x")
+    cdef size_t dims[64]
+    cdef uint8_t axes[64]
+    cdef size_t m = 1
+    for d in range(nd):
+        dims[d] = <size_t>cnp.PyArray_DIMS(xa)[d]
+        if noise_shape[d] == 1 and dims[d] != 1:
+            axes[d] = 0
+        elif noise_shape[d] == dims[d]:
+            axes[d] = 1
+            m *= dims[d]
+        else:
+            raise ValueError(f"noise_shape {tuple(noise_shape)} does not broadcast to {x.shape}")
+    if cnp.PyArray_SIZE(xa) == 0:
+        return
+    if not _plain(bits, _FAST_FLAGS) or cnp.PyArray_TYPE(<cnp.ndarray>bits) != cnp.NPY_UINT8:
+        raise TypeError("bits must be a C-contiguous uint8 array")
+    if <size_t>cnp.PyArray_SIZE(<cnp.ndarray>bits) != (m + 7) // 8:
+        raise ValueError(f"bits must hold {(m + 7) // 8} bytes, not {bits.size}")
+    cdef uintptr_t bs = <uintptr_t>cnp.PyArray_DATA(<cnp.ndarray>bits)
+    cdef uintptr_t ys = <uintptr_t>cnp.PyArray_DATA(<cnp.ndarray>y)
+    if bs < ys + <uintptr_t>cnp.PyArray_NBYTES(<cnp.ndarray>y) and ys < bs + (m + 7) // 8:
+        bits = bits.copy()
+    cdef fd_noise nz
+    nz.bits = <const uint8_t *>cnp.PyArray_DATA(<cnp.ndarray>bits)
+    nz.size = m
+    nz.ndim = nd
+    nz.dims = dims
+    nz.noise_axes = axes
+    _check(_run_noise(typenum, &nz, cnp.PyArray_DATA(xa), cnp.PyArray_DATA(<cnp.ndarray>y),
+                      affine, s0, s1, s2, flags))
+
+
+def noise_apply(bits, x, y, noise_shape, double scale, unsigned flags):
+    """noise_apply(bits, x, y, noise_shape, scale, flags)
+
+    `apply_bits` with the packed mask of the noise array (shape noise_shape:
+    x's shape with 1 on broadcast axes) broadcast over x, in one pass."""
+    _noise_call(bits, x, y, noise_shape, False, scale, 0.0, 0.0, flags)
+
+
+def noise_affine(bits, x, y, noise_shape, double a, double b, double alpha):
+    """noise_affine(bits, x, y, noise_shape, a, b, alpha)
+
+    Alpha dropout's rule under a broadcast mask: y = a * z + b (two
+    roundings), z = x where kept and alpha where dropped."""
+    _noise_call(bits, x, y, noise_shape, True, a, b, alpha, 0)
+
+# --- normal stream and Gaussian noise (SPEC.md section 11) ---
 
 NORMAL_SPEC = FD_NORMAL_SPEC.decode()
 

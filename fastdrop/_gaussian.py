@@ -1,4 +1,4 @@
-"""Gaussian and variational dropout on the normal stream (SPEC.md section 10).
+"""Gaussian and variational dropout on the normal stream (SPEC.md section 11).
 
 Multiplicative Gaussian noise (Srivastava et al. 2014, section 10), learned
 variational dropout and its local reparameterisation (Kingma, Salimans and
@@ -35,7 +35,7 @@ _COMPAT = """
     Compatibility Guarantee
         The noise is a pure function of (seed, element index): element k (C
         order) uses normal variate ``offset + k`` of the stream named
-        `fastdrop.NORMAL_SPEC` (SPEC.md section 10), the same bits on every
+        `fastdrop.NORMAL_SPEC` (SPEC.md section 11), the same bits on every
         kernel, thread count and memory layout."""
 
 
@@ -159,7 +159,7 @@ def _check_rate(p) -> float:
 
 
 def _sigma(p: float) -> float:
-    """sqrt(p / (1 - p)) in binary64, each operation rounded once (SPEC.md 10.4)."""
+    """sqrt(p / (1 - p)) in binary64, each operation rounded once (SPEC.md 11.4)."""
     return math.sqrt(p / (1.0 - p))
 
 
@@ -189,7 +189,7 @@ def _noise_of(noise, kind: str) -> Noise:
 def _multiply_noise(x: np.ndarray, p: float, seed: int, offset: int, out) -> np.ndarray:
     """x * (1 + sigma Z) through the C kernel, into out or a new array of x's layout.
 
-    float16 is computed in float32 and rounded once (SPEC.md 10.4)."""
+    float16 is computed in float32 and rounded once (SPEC.md 11.4)."""
     y, work = _target(x, out)
     if x.size and x.dtype.itemsize == 2:
         x32 = np.array(x, dtype=np.float32, order="C")
@@ -257,7 +257,7 @@ def gaussian_dropout(x, p=0.5, *, seed=None, offset=0, training=True, out=None):
     Bernoulli dropout, :math:`\\mathrm{Var}[m / (1 - p)] = p / (1 - p)`;
     Keras' ``GaussianDropout`` uses the same rate. Inference uses the mean,
     :math:`E[\\xi] = 1`. Element k is ``fl(x * fl(1 + fl(sigma * z_k)))`` in
-    x's dtype (SPEC.md 10.4).
+    x's dtype (SPEC.md 11.4).
     {compat}
     {refs}
 

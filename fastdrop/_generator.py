@@ -5,7 +5,8 @@ from __future__ import annotations
 import secrets
 import threading
 
-from fastdrop import _api, _checks
+from fastdrop import _api, _checks, _gpu
+from fastdrop._variants import noise as _noise
 
 _M64 = (1 << 64) - 1
 GOLDEN = 0x9E3779B97F4A7C15
@@ -156,22 +157,38 @@ class Generator:
         n = _checks.check_count(n, "n")
         return [Generator(s) for s in self._child_seeds(n)]
 
-    def dropout(self, x, p=0.5, *, training=True, scaling="inverted", out=None):
-        """dropout(x, p=0.5, *, training=True, scaling="inverted", out=None)
+    def dropout(self, x, p=0.5, *, training=True, scaling="inverted", out=None,
+                noise_shape=None, broadcast_dims=None):
+        """dropout(x, p=0.5, *, training=True, scaling="inverted", out=None, noise_shape=None, broadcast_dims=None)
 
-        `fastdrop.dropout` with this generator's seed and next offset."""
+        `fastdrop.dropout` with this generator's seed and next offset (a
+        noise shape advances the offset by the noise size)."""
+        if noise_shape is None and broadcast_dims is None and _gpu.route(x=x, out=out):
+            return _gpu.dropout(x, p, seed=self._seed, offset=self._reserve, training=training, scaling=scaling, out=out)
         x, p, scaling = _api._check_common(x, p, scaling, out)
-        if not _checks.check_flag(training, "training"):
+        training = _checks.check_flag(training, "training")
+        nshape = _noise.resolve(x.shape, noise_shape, broadcast_dims)
+        if not training:
             return _api._inference(x, p, scaling, out)
+        if nshape is not None:
+            offset = self._reserve(_noise.size(nshape))
+            return _noise.forward(x, p, self._seed, offset, scaling, None, out, nshape)[0]
         offset = self._reserve(x.size)
         return _api._forward(x, p, self._seed, offset, scaling, None, out)[0]
 
-    def dropout_forward(self, x, p=0.5, *, scaling="inverted", store="bits", out=None):
-        """dropout_forward(x, p=0.5, *, scaling="inverted", store="bits", out=None)
+    def dropout_forward(self, x, p=0.5, *, scaling="inverted", store="bits", out=None,
+                        noise_shape=None, broadcast_dims=None):
+        """dropout_forward(x, p=0.5, *, scaling="inverted", store="bits", out=None, noise_shape=None, broadcast_dims=None)
 
         `fastdrop.dropout_forward` with this generator's seed and next offset."""
+        if noise_shape is None and broadcast_dims is None and _gpu.route(x=x, out=out):
+            return _gpu.dropout_forward(x, p, seed=self._seed, offset=self._reserve, scaling=scaling, store=store, out=out)
         x, p, scaling = _api._check_common(x, p, scaling, out)
         store = _checks.check_choice(store, "store", _checks.STORES)
+        nshape = _noise.resolve(x.shape, noise_shape, broadcast_dims)
+        if nshape is not None:
+            offset = self._reserve(_noise.size(nshape))
+            return _noise.forward(x, p, self._seed, offset, scaling, store, out, nshape)
         offset = self._reserve(x.size)
         return _api._forward(x, p, self._seed, offset, scaling, store, out)
 

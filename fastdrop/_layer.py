@@ -10,7 +10,7 @@ _INFERENCE = object()  # a pending inference forward: its gradient is the infere
 
 
 class Dropout:
-    """Dropout(p=0.5, *, seed=None, scaling="inverted", store="bits", name=None)
+    """Dropout(p=0.5, *, seed=None, scaling="inverted", store="bits", name=None, noise_shape=None, broadcast_dims=None)
     --
 
     A dropout layer: ``layer(x)`` in the forward pass, ``layer.backward(g)``
@@ -31,6 +31,11 @@ class Dropout:
     name : str or None, default=None
         A name for error messages (``Dropout 'hidden1'``); None names the
         layer by its repr.
+    noise_shape, broadcast_dims : optional
+        A mask shared along some axes, as in `fastdrop.dropout` (checked
+        against each x); e.g. ``broadcast_dims=1`` shares one mask over the
+        time axis of (batch, time, features) input, the recurrent dropout of
+        Gal and Ghahramani (2016).
 
     Attributes
     ----------
@@ -82,7 +87,8 @@ class Dropout:
     True
     """
 
-    def __init__(self, p=0.5, *, seed=None, scaling="inverted", store="bits", name=None):
+    def __init__(self, p=0.5, *, seed=None, scaling="inverted", store="bits", name=None,
+                 noise_shape=None, broadcast_dims=None):
         self.p = _checks.check_p(p)
         self.scaling = _checks.check_choice(scaling, "scaling", _checks.SCALINGS)
         self.store = _checks.check_choice(store, "store", _checks.STORES)
@@ -94,6 +100,7 @@ class Dropout:
         self.mask = None
         self._pending = 0  # forwards not yet differentiated
         self._last = None  # the latest forward's Mask (or _INFERENCE) while it is pending
+        self.noise_shape, self.broadcast_dims = noise_shape, broadcast_dims  # checked per call
 
     def _label(self) -> str:
         return f"Dropout {self.name!r}" if self.name is not None else repr(self)
@@ -142,12 +149,10 @@ class Dropout:
         mode = _checks.check_flag(mode, "training")
         return_mask = _checks.check_flag(return_mask, "return_mask")
         if mode:
-            y, mask = self.generator.dropout_forward(
-                x, self.p, scaling=self.scaling, store=self.store, out=out
-            )
+            y, mask = self._train_forward(x, out)
             self.mask = entry = mask
         else:
-            y = self.generator.dropout(x, self.p, training=False, scaling=self.scaling, out=out)
+            y = self._infer_forward(x, out)
             mask, entry = None, _INFERENCE
         self._pending += 1
         self._last = entry
@@ -196,9 +201,9 @@ class Dropout:
         if entry is _INFERENCE:
             if _checks.check_flag(accumulate, "accumulate"):
                 raise ValueError("accumulate is only supported for a training forward")
-            dx = self.generator.dropout(grad, self.p, training=False, scaling=self.scaling, out=out)
+            dx = self._infer_forward(grad, out)
         else:
-            dx = _api.dropout_backward(grad, entry, out=out, accumulate=accumulate)
+            dx = self._train_backward(grad, entry, out, accumulate)
         if mask is not None:
             self._pending = max(self._pending - 1, 0)
             if self._last is mask:
@@ -206,6 +211,54 @@ class Dropout:
         else:
             self._pending, self._last = 0, None
         return dx
+
+    # ---- the rule of each pass; the variant layers (fastdrop/_variants/layers.py)
+    # ---- override these four and keep the pending-forward bookkeeping above
+
+    def _train_forward(self, x, out):
+        """(y, Mask) of a training forward, from the layer's generator."""
+        return self.generator.dropout_forward(x, self.p, scaling=self.scaling, store=self.store,
+                                              out=out, noise_shape=self.noise_shape,
+                                              broadcast_dims=self.broadcast_dims)
+
+    def _infer_forward(self, x, out):
+        """An inference forward; also the gradient of one (the rule is linear)."""
+        return self.generator.dropout(x, self.p, training=False, scaling=self.scaling, out=out)
+
+    def _train_backward(self, grad, mask, out, accumulate):
+        return _api.dropout_backward(grad, mask, out=out, accumulate=accumulate)
+
+    def mc_samples(self, x, samples=8, *, seed=None):
+        """mc_samples(x, samples=8, *, seed=None)
+
+        `fastdrop.mc_dropout` of x with the layer's p and noise shape, in
+        any mode, without touching the training stream: the offset of
+        `generator` does not move and nothing becomes pending.
+
+        Parameters
+        ----------
+        x : array_like of float16, float32 or float64
+        samples : int, default=8
+        seed : int or None, default=None
+            Seed of the samples; None takes the next child of `generator`
+            (``generator.spawn(1)``), so repeated calls give new samples.
+
+        Returns
+        -------
+        y : numpy.ndarray
+            Shape ``(samples, *x.shape)``.
+        """
+        from fastdrop._variants.mc import mc_dropout
+
+        noise_shape, broadcast_dims = self._mc_noise(x)
+        if seed is None:
+            seed = self.generator.spawn(1)[0].seed
+        return mc_dropout(x, self.p, samples, seed=seed, noise_shape=noise_shape,
+                          broadcast_dims=broadcast_dims)
+
+    def _mc_noise(self, x):
+        """(noise_shape, broadcast_dims) of this layer's masks for x."""
+        return self.noise_shape, self.broadcast_dims
 
     def _take_pending(self):
         """The one pending forward's entry, or a RuntimeError saying why there is none."""

@@ -6,7 +6,7 @@ import operator
 
 import numpy as np
 
-from fastdrop import _checks, _core
+from fastdrop import _checks, _core, _gpu
 
 
 _MAX_SIZE = int(np.iinfo(np.intp).max)
@@ -245,6 +245,8 @@ class Mask:
 
     def packed_bits(self) -> np.ndarray:
         """The packed keep bits, regenerated from (seed, offset) when not stored."""
+        if _gpu.is_cupy(self._bits):
+            return _gpu.packed_bits(self)
         stored = self._stored_bits()
         if stored is not None:
             return stored
@@ -257,6 +259,8 @@ class Mask:
 
     def to_bool(self) -> np.ndarray:
         """The keep mask as a boolean array of the mask's shape (True = kept)."""
+        if _gpu.is_cupy(self._bits):
+            return _gpu.to_bool(self)
         keep = np.unpackbits(self.packed_bits(), count=self._size, bitorder="little")
         return keep.view(np.bool_).reshape(self._shape)
 

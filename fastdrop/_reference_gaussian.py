@@ -1,4 +1,4 @@
-"""Pure-NumPy implementation of SPEC.md section 10 (the normal stream) and of
+"""Pure-NumPy implementation of SPEC.md section 11 (the normal stream) and of
 the Gaussian and variational dropout formulas: the oracle for the C kernels
 and for `fastdrop.gaussian_dropout` and its relatives.
 
@@ -76,7 +76,7 @@ def _horner(c, r: np.ndarray) -> np.ndarray:
 
 
 def log_q(q: np.ndarray) -> np.ndarray:
-    """ln(q) for normal positive binary64 q, as SPEC.md 10.2 computes it."""
+    """ln(q) for normal positive binary64 q, as SPEC.md 11.2 computes it."""
     b = np.asarray(q, dtype=np.float64).view(_U64)
     k = (b >> _U64(52)).astype(np.int64) - 1023
     f = ((b & _M52) | _U64(1023 << 52)).view(np.float64)
@@ -93,7 +93,7 @@ def log_q(q: np.ndarray) -> np.ndarray:
 
 
 def magnitude(q: np.ndarray) -> np.ndarray:
-    """Phi^-1(1 - q) for q in (0, 1/2), SPEC.md 10.3 (AS 241 regions)."""
+    """Phi^-1(1 - q) for q in (0, 1/2), SPEC.md 11.3 (AS 241 regions)."""
     q0 = q - 0.5
     r = 0.180625 - q0 * q0
     central = -(q0 * _horner(A, r) / _horner(B, r))
@@ -124,7 +124,7 @@ def compute_type(dtype) -> type:
 
 
 def gaussian_noise(shape, p: float, seed: int, offset: int, dtype) -> np.ndarray:
-    """The multiplier xi = 1 + sigma * Z of SPEC.md 10.4, in dtype's compute type."""
+    """The multiplier xi = 1 + sigma * Z of SPEC.md 11.4, in dtype's compute type."""
     ct = compute_type(dtype)
     n = int(np.prod(shape, dtype=np.int64))
     z = normals(seed, offset, n, ct).reshape(shape)

@@ -46,6 +46,28 @@ cdef extern from "fastdrop.h" nogil:
     int fd_set_num_threads(int n) noexcept
     int fd_get_num_threads() noexcept
 
+    # ===   Noise shapes (src_c/api/fd_noise.c)   ===
+    int FD_NOISE_MAX_DIMS
+
+    ctypedef struct fd_noise:
+        const uint8_t *bits
+        size_t size
+        int ndim
+        const size_t *dims
+        const uint8_t *noise_axes
+
+    int fd_noise_apply_f16(const fd_noise *nz, const uint16_t *x, uint16_t *y, float scale,
+                           unsigned flags) noexcept
+    int fd_noise_apply_f32(const fd_noise *nz, const float *x, float *y, float scale,
+                           unsigned flags) noexcept
+    int fd_noise_apply_f64(const fd_noise *nz, const double *x, double *y, double scale,
+                           unsigned flags) noexcept
+    int fd_noise_affine_f16(const fd_noise *nz, const uint16_t *x, uint16_t *y, float a,
+                            float b, float alpha) noexcept
+    int fd_noise_affine_f32(const fd_noise *nz, const float *x, float *y, float a, float b,
+                            float alpha) noexcept
+    int fd_noise_affine_f64(const fd_noise *nz, const double *x, double *y, double a, double b,
+                            double alpha) noexcept
 
 # --- normal stream and Gaussian noise (fastdrop_normal.h) ---
 cdef extern from "fastdrop_normal.h" nogil:

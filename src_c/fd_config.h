@@ -16,6 +16,19 @@
 #define FD_ALWAYS_INLINE FD_INLINE
 #endif
 
+/* The index of the lowest set bit of v != 0. */
+#if defined(__GNUC__) || defined(__clang__)
+#define FD_CTZ64(v) ((unsigned)__builtin_ctzll(v))
+#else
+static __inline unsigned FD_CTZ64(unsigned long long v)
+{
+    unsigned k = 0;
+    while (!(v & 1u))
+        v >>= 1, k++;
+    return k;
+}
+#endif
+
 #define FD_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define FD_MAX(a, b) ((a) > (b) ? (a) : (b))
 

@@ -23,7 +23,7 @@ from typing import Any, Callable
 import numpy as np
 
 import fastdrop
-from fastdrop import _core, _reference
+from fastdrop import _core, _reference, _reference_variants
 
 SHAPE = (10,)
 SENTINEL = -1234.5  # what out holds before a call; exact in float16, 32 and 64
@@ -308,6 +308,147 @@ ENTRY_POINTS = [
            lambda a: ref_mask(a, SHAPE)),
     _entry("set_num_threads", "n", None, _threads, _ref_threads),
 ]
+
+# ---- dropout variants (fastdrop/_variants): their entries, expected from the variants' oracle
+
+def _ones_noise(a: dict):
+    """A noise shape of all ones for x (one mask bit for everything); None where x has no shape."""
+    try:
+        return (1,) * np.ndim(a["x"])
+    except (ValueError, TypeError):
+        return None
+
+
+def _ref_noise_forward(a: dict) -> np.ndarray:
+    if not mode_of(a) or _ones_noise(a) is None:
+        return ref_forward(a)
+    y = _reference_variants.dropout(np.asarray(a["x"]), float(a["p"]), seed=seed_of(a),
+                                    offset=int(a["offset"]), nshape=_ones_noise(a),
+                                    scaling=str(a["scaling"]))
+    return _as_result(a, y)
+
+
+def _ref_alpha(a: dict) -> np.ndarray:
+    x = np.asarray(a["x"])
+    if not mode_of(a):
+        return _as_result(a, x.copy())
+    return _as_result(a, _reference_variants.alpha_dropout(
+        x, float(a["p"]), seed=seed_of(a), offset=int(a["offset"])))
+
+
+def _ref_drop_path_batch(a: dict) -> np.ndarray:
+    x = np.asarray(a["x"])
+    if not mode_of(a):
+        return _as_result(a, x.copy())
+    return _as_result(a, _reference_variants.dropout(
+        x, float(a["p"]), seed=seed_of(a), offset=int(a["offset"]), nshape=(1,) * x.ndim))
+
+
+def _maps() -> np.ndarray:
+    """Feature maps (N, C, L) = (2, 5, 3) for the channel variants: N * C = 10 noise elements,
+    as many as SHAPE, so the offsets of the matrix apply unchanged (x's own values are
+    crossed in tests/test_spatial.py and tests/test_alpha.py)."""
+    return np.linspace(-2.0, 2.0, 30, dtype=np.float32).reshape(2, 5, 3)
+
+
+def _maps4() -> np.ndarray:
+    """(N, C, H, W) = (1, 1, 2, 5) maps for drop_block: 10 elements, as many as SHAPE."""
+    return np.linspace(-2.0, 2.0, 10, dtype=np.float32).reshape(1, 1, 2, 5)
+
+
+def _ref_maps(a: dict, fn) -> np.ndarray:
+    x = _maps()
+    if not mode_of(a):
+        return x
+    return fn(x, float(a["p"]), seed=seed_of(a), offset=int(a["offset"]), nshape=(2, 5, 1))
+
+
+def _ref_mc(a: dict) -> np.ndarray:
+    x = np.asarray(a["x"])
+    y = _reference_variants.mc_dropout(x, float(a["p"]), 1, seed=seed_of(a),
+                                       offset=int(a["offset"]))
+    return y.astype(x.dtype)
+
+
+def _ref_alpha_backward(a: dict) -> np.ndarray:
+    mask, grad = a["mask"], np.asarray(a["grad"])
+    keep = _reference.keep_mask(mask.seed, mask.offset, mask.p, mask.size)
+    start = np.array(a["out"]) if a["accumulate"] else None
+    s = _reference_variants.alpha_constants(mask.p)[0]
+    return _as_result(a, _reference.apply(grad, keep, s, out=start))
+
+
+def _residual(a: dict):
+    """A residual like x (ones of its shape and dtype), or a float32 one of SHAPE for a bad x."""
+    try:
+        x = np.asarray(a["x"])
+        if x.dtype.kind == "f" and x.dtype.itemsize in (2, 4, 8):
+            return np.ones(x.shape, x.dtype)
+    except (ValueError, TypeError):
+        pass
+    return np.ones(SHAPE, np.float32)
+
+
+def _ref_dropout_add(a: dict) -> np.ndarray:
+    x = np.asarray(a["x"])
+    y = _reference_variants.dropout_add(x, _residual(a), float(a["p"]), seed=seed_of(a),
+                                        offset=int(a["offset"]))
+    return _as_result(a, y)
+
+
+VARIANT_ENTRY_POINTS = [
+    _entry("dropout_add_backward", "grad mask mask_bits", "grad",
+           lambda a: fastdrop.dropout_add_backward(a["grad"], a["mask"]),
+           lambda a: (ref_backward(a, a["mask"]), None,
+                      _as_result(a, np.array(np.asarray(a["grad"]))))),
+    _entry("dropout_add", "x p seed offset store out", "x",
+           lambda a: fastdrop.dropout_add(a["x"], _residual(a), **_pick(a, "p seed offset store out")),
+           lambda a: (_ref_dropout_add(a), ref_mask(a, np.shape(a["x"])))),
+    _entry("dropout(noise_shape)", "x p seed offset training scaling out", "x",
+           lambda a: fastdrop.dropout(**_pick(a, "x p seed offset training scaling out"),
+                                      noise_shape=_ones_noise(a)),
+           _ref_noise_forward),
+    _entry("alpha_dropout", "x p seed offset training out", "x",
+           lambda a: fastdrop.alpha_dropout(**_pick(a, "x p seed offset training out")),
+           _ref_alpha),
+    _entry("alpha_dropout_backward", "grad mask out accumulate", "grad",
+           lambda a: fastdrop.alpha_dropout_backward(**_pick(a, "grad mask out accumulate")),
+           _ref_alpha_backward),
+    _entry("drop_path", "x p seed offset training out", "x",
+           lambda a: fastdrop.drop_path(**_pick(a, "x p seed offset training out"), mode="batch"),
+           _ref_drop_path_batch),
+    _entry("spatial_dropout", "p seed offset training", None,
+           lambda a: fastdrop.spatial_dropout(_maps(), **_pick(a, "p seed offset training")),
+           lambda a: _ref_maps(a, _reference_variants.dropout)),
+    _entry("feature_alpha_dropout", "p seed offset training", None,
+           lambda a: fastdrop.feature_alpha_dropout(_maps(), **_pick(a, "p seed offset training")),
+           lambda a: _ref_maps(a, _reference_variants.alpha_dropout)),
+    _entry("drop_block", "p seed offset training", None,
+           lambda a: fastdrop.drop_block(_maps4(), **_pick(a, "p seed offset training"),
+                                         block_size=3),
+           lambda a: _maps4() if not mode_of(a) else _reference_variants.drop_block(
+               _maps4(), float(a["p"]), seed=seed_of(a), offset=int(a["offset"]), block_size=3)[0]),
+    _entry("DropBlock", "p seed name", None,
+           lambda a: fastdrop.DropBlock(**_pick(a, "p seed name")),
+           lambda a: Attrs(dict(p=float(a["p"]), training=True, mask=None, name=a["name"],
+                                generator=Attrs(dict(seed=seed_of(a), offset=0))))),
+    _entry("mc_dropout", "x p seed offset", "x",
+           lambda a: fastdrop.mc_dropout(**_pick(a, "x p seed offset"), samples=1), _ref_mc),
+    _entry("SpatialDropout", "p seed name", None,
+           lambda a: fastdrop.SpatialDropout(**_pick(a, "p seed name")),
+           lambda a: Attrs(dict(p=float(a["p"]), training=True, mask=None, name=a["name"],
+                                generator=Attrs(dict(seed=seed_of(a), offset=0))))),
+    _entry("DropPath", "p seed name", None,
+           lambda a: fastdrop.DropPath(**_pick(a, "p seed name")),
+           lambda a: Attrs(dict(p=float(a["p"]), training=True, mask=None, name=a["name"],
+                                generator=Attrs(dict(seed=seed_of(a), offset=0))))),
+    _entry("AlphaDropout", "p seed name", None,
+           lambda a: fastdrop.AlphaDropout(**_pick(a, "p seed name")),
+           lambda a: Attrs(dict(p=float(a["p"]), training=True, mask=None, name=a["name"],
+                                generator=Attrs(dict(seed=seed_of(a), offset=0))))),
+]
+ENTRY_POINTS += VARIANT_ENTRY_POINTS
+# ---- end of dropout variants
 
 # ---- Gaussian and variational dropout (fastdrop._gaussian) -----------------------------
 

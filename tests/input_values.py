@@ -17,7 +17,8 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
-from entry_points import SENTINEL, SHAPE, Make, auto_mask, base_args, keep, sentinel_out
+from entry_points import (ENTRY_POINTS, SENTINEL, SHAPE, Make, auto_mask, base_args, keep,
+                          sentinel_out)
 
 import fastdrop
 from fastdrop import _reference
@@ -52,6 +53,14 @@ class Good:
 
 def _only(*names):
     return frozenset(names)
+
+
+# ---- dropout variants: entries that take these arguments as dropout does
+# (a noise shape of all ones draws one stream element: offset 2**64 - 1 is valid there)
+_VARIANT_CALLS = _only("dropout(noise_shape)", "alpha_dropout", "drop_path", "mc_dropout",
+                       "spatial_dropout", "feature_alpha_dropout", "dropout_add", "drop_block")
+_VARIANT_LAYERS = _only("SpatialDropout", "DropPath", "AlphaDropout", "DropBlock")
+# ---- end of dropout variants
 
 
 def _fresh(fn):
@@ -202,7 +211,7 @@ P_BAD = _table("p", [
 _ONLY_SEED_SOURCES = _only(
     "dropout", "dropout_forward", "Generator", "Generator.dropout", "Generator.dropout_forward",
     "Generator.spawn", "manual_seed", "Dropout", "Dropout.forward", "Dropout attributes",
-    "Dropout.backward")
+    "Dropout.backward") | _VARIANT_CALLS | _VARIANT_LAYERS
 
 SEED_BAD = _table("seed", [
     ("-1", -1, V), ("2**64", 2**64, V), ("2**100", 2**100, V), ("-2**64", -(2**64), V),
@@ -222,7 +231,8 @@ SEED_BAD = _table("seed", [
 
 # Generator() takes offsets up to 2**64 (an exhausted stream); the calls need room for 10
 _CALLS = _only("dropout", "dropout_forward", "Generator.dropout", "Generator.dropout_forward",
-               "Mask")
+               "Mask", "alpha_dropout", "mc_dropout", "spatial_dropout",
+               "feature_alpha_dropout", "dropout_add", "drop_block")
 OFFSET_BAD = _table("offset", [
     ("-1", -1, V), ("int64 -1", np.int64(-1), V), ("0-d -1", np.array(-1), V),
     ("2**64 + 1", 2**64 + 1, V), ("2**70", 2**70, V),
@@ -241,7 +251,8 @@ def _flag_bad(arg, only=None):
 
 
 # The layer's forward takes training=None (the layer's mode); the other calls do not.
-_TRAINING_NOT_NONE = _only("dropout", "Generator.dropout", "Dropout attributes")
+_TRAINING_NOT_NONE = _only("dropout", "Generator.dropout", "Dropout attributes") | (
+    _VARIANT_CALLS - {"mc_dropout", "dropout_add"})
 TRAINING_BAD = [b for b in _flag_bad("training") if b.label != "None"] + [
     b for b in _flag_bad("training", _TRAINING_NOT_NONE) if b.label == "None"]
 
@@ -285,7 +296,8 @@ def _mask_of(shape):
     return _fresh(lambda: fastdrop.Mask(shape, 0.5, seed=1))
 
 
-_BACKWARD = _only("dropout_backward", "Dropout.backward(mask)")  # the entries taking a mask
+_BACKWARD = _only("dropout_backward", "Dropout.backward(mask)",  # the entries taking a mask
+                  "alpha_dropout_backward", "dropout_add_backward")
 _NOT_A_MASK = "mask must be a fastdrop.Mask"
 MASK_BAD = _table("mask", [
     ("None", None, T, _NOT_A_MASK)], only=_only("dropout_backward")) + _table("mask", [
@@ -378,6 +390,15 @@ GRAD_SHAPE_BAD = _table("grad", [
     ("0-d for a 1-element mask", Joint({"grad": np.float32(1), "noise": (1,)}), V),
 ])
 
+_MAXDIMS = 64 if np.lib.NumpyVersion(np.__version__) >= "2.0.0" else 32  # NumPy's limit
+
+# ---- dropout variants: mc_dropout adds an axis, so NumPy's largest x has no result there
+_MAXDIMS_X = np.linspace(-1, 1, 6).reshape((1,) * (_MAXDIMS - 2) + (2, 3))
+VARIANT_BAD = _table("x", [(f"{_MAXDIMS}-d", _MAXDIMS_X, V, "x must have at most")],
+                     only=_only("mc_dropout"))
+_NOT_MC = frozenset(e.name for e in ENTRY_POINTS) - {"mc_dropout"}
+# ---- end of dropout variants
+
 # ---- Gaussian and variational dropout: what their entries skip above ------------------
 
 _GAUSSIAN = _only("gaussian_dropout", "gaussian_dropout_forward", "GaussianDropout",
@@ -401,7 +422,7 @@ BAD = GAUSSIAN_BAD + (
     _array_bad("x") + _array_bad("grad") + GRAD_SHAPE_BAD + P_BAD + SEED_BAD + OFFSET_BAD
     + TRAINING_BAD + _flag_bad("mode") + _flag_bad("return_mask") + NAME_BAD + ACCUMULATE_BAD
     + _choice_bad("scaling", "inverted", "inverse") + _choice_bad("store", "bits", "bytes")
-    + OUT_BAD + MASK_BAD + MASK_BITS_BAD + SHAPE_BAD + BITS_BAD + N_BAD
+    + OUT_BAD + MASK_BAD + MASK_BITS_BAD + SHAPE_BAD + BITS_BAD + N_BAD + VARIANT_BAD
 )
 
 
@@ -412,7 +433,6 @@ def _f32(values):
 
 
 _SMALL32 = (2,) * 6 + (1,) * 26
-_MAXDIMS = 64 if np.lib.NumpyVersion(np.__version__) >= "2.0.0" else 32  # NumPy's limit
 _VALUES = np.linspace(-3.0, 3.0, 64)
 
 
@@ -436,7 +456,6 @@ def _array_good(arg):
         ("32-d small dims", _f32(_VALUES).reshape(_SMALL32)),
         ("32-d transposed", _f32(_VALUES).reshape(_SMALL32).T),
         ("32-d strided", _f32(np.linspace(-3, 3, 128)).reshape((4,) + _SMALL32[1:])[::2]),
-        (f"{_MAXDIMS}-d", np.linspace(-1, 1, 6).reshape((1,) * (_MAXDIMS - 2) + (2, 3))),
         ("float16", _lin(dtype=np.float16)), ("float64", _lin(dtype=np.float64)),
         ("byte-swapped float16", _lin(dtype=">f2")), ("byte-swapped float32", _lin(dtype=">f4")),
         ("byte-swapped float64", _lin(dtype=">f8")),
@@ -448,7 +467,7 @@ def _array_good(arg):
         ("matrix", _matrix(_lin().reshape(1, 10))), ("ndarray subclass", _lin().view(_Sub)),
         ("__array__ object", _ArrayLike(_lin())), ("memoryview", memoryview(_lin())),
         ("read-only", _read_only(lambda a: _lin())),
-    ])
+    ]) + _goods(arg, [(f"{_MAXDIMS}-d", _MAXDIMS_X)], only=_NOT_MC if arg == "x" else None)
 
 
 P_GOOD = _goods("p", [

@@ -65,7 +65,7 @@ def stream_tools(tmp_path_factory):
                                       "-Isrc_c/tools/simde"], without=("avx512",))
         if build.returncode == 0:
             tools["avx512"] = [str(emulated), "avx512"]
-        elif "simde/x86/avx512.h" not in build.stderr:
+        elif "simde/x86/avx512.h: No such file" not in build.stderr:
             pytest.fail(build.stderr[-3000:])
     return tools
 

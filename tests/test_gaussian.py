@@ -1,4 +1,4 @@
-"""Gaussian dropout (SPEC.md 10.4): gaussian_dropout, its forward and backward,
+"""Gaussian dropout (SPEC.md 11.4): gaussian_dropout, its forward and backward,
 the GaussianDropout layer, against the pure-NumPy reference bit for bit."""
 
 import pickle

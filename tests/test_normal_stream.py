@@ -1,4 +1,4 @@
-"""The normal stream fastdrop-normal-v1 (SPEC.md section 10): known answers,
+"""The normal stream fastdrop-normal-v1 (SPEC.md section 11): known answers,
 bit-exact agreement of every kernel with the pure-NumPy reference, locked
 digests, and its accuracy as a standard normal distribution."""
 
@@ -80,7 +80,7 @@ def test_known_answers_every_kernel(isa, name):
 
 
 def test_known_answers_of_the_transform():
-    """Chosen words: every region of SPEC.md 10.3 and its edges, both signs."""
+    """Chosen words: every region of SPEC.md 11.3 and its edges, both signs."""
     h, z = read_words()
     a = ref.magnitude(ref.tail_probability(h))
     np.testing.assert_array_equal(np.where(h >> np.uint64(63) != 0, -a, a).view(np.uint64), z)
@@ -117,7 +117,7 @@ def test_transform_every_kernel_every_region(isa):
 
 
 def test_the_key_differs_from_the_mask_stream():
-    """Normals and keep bits of one seed come from different keys (SPEC.md 10.1)."""
+    """Normals and keep bits of one seed come from different keys (SPEC.md 11.1)."""
     for seed in (0, 1, 2**64 - 1):
         k = _reference.key(seed)
         assert ref.normal_key(seed) not in (k, _reference.refine_key(k))
@@ -193,7 +193,7 @@ def test_transform_is_monotone_and_symmetric():
 
 def test_transform_accuracy_against_scipy():
     """Relative error of a(q) against scipy's ndtri on 10**6 grid points spread
-    over every magnitude; SPEC.md 10.5 gives the mpmath figures (< 8e-16),
+    over every magnitude; SPEC.md 11.5 gives the mpmath figures (< 8e-16),
     ndtri itself is good to a few ulp, so 2e-15 bounds both."""
     rng = np.random.default_rng(11)
     m = np.concatenate([rng.integers(0, 2**52, 500_000, dtype=np.uint64),
@@ -224,7 +224,7 @@ def test_tail_probabilities_exactly(t):
 
 def test_no_variate_exceeds_the_largest_magnitude():
     top = ref.magnitude(ref.tail_probability(np.array([0], np.uint64)))[0]
-    assert top.hex() == "0x1.095b059d67c4cp+3"  # 8.2924 sigma, SPEC.md 10.5
+    assert top.hex() == "0x1.095b059d67c4cp+3"  # 8.2924 sigma, SPEC.md 11.5
 
 
 def _statistics(z):

@@ -64,7 +64,10 @@ def test_a_type_error_is_caught(tmp_path):
 
 @needs_mypy
 def test_stubtest(tmp_path):
+    # As pyproject.toml's [tool.mypy] says: CuPy, an optional extra, has no stubs.
+    config = tmp_path / "mypy.ini"
+    config.write_text("[mypy]\n[mypy-cupy,cupy.*]\nignore_missing_imports = True\n")
     proc = _run("-m", "mypy.stubtest", "fastdrop", "--allowlist",
                 str(ROOT / ".ci" / "stubtest-allowlist"),
-                "--mypy-config-file", str(tmp_path / "none.ini"), cwd=tmp_path)
+                "--mypy-config-file", str(config), cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr

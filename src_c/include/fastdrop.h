@@ -123,6 +123,42 @@ int fd_set_num_threads(int n);
  *  forked from one that loaded fastdrop (OpenMP pools do not survive fork). */
 int fd_get_num_threads(void);
 
+/* ===   Noise shapes (SPEC.md section 10): a mask broadcast over x   === */
+
+#define FD_NOISE_MAX_DIMS 64  /* NumPy's limit */
+
+/** A packed mask of `size` elements laid over an array of shape dims[0..ndim-1]
+ *  (C order): the mask's shape is dims with 1 on every axis d where
+ *  noise_axes[d] is 0, and element k of x takes the bit of the mask element
+ *  it broadcasts from. size must be the product of the noise axes' lengths
+ *  (FD_EARG otherwise). */
+typedef struct fd_noise {
+    const uint8_t *bits;       /* ceil(size / 8) bytes, little bit order */
+    size_t size;               /* elements of the mask */
+    int ndim;                  /* 0 .. FD_NOISE_MAX_DIMS */
+    const size_t *dims;        /* x's shape */
+    const uint8_t *noise_axes; /* 1: the mask varies along the axis; 0: broadcast */
+} fd_noise;
+
+/** fd_apply_bits_* with the mask broadcast over x (x and y have the shape
+ *  dims, C-contiguous); one pass over x, no full-size mask. */
+int fd_noise_apply_f16(const fd_noise *nz, const uint16_t *x, uint16_t *y, float scale,
+                       unsigned flags);
+int fd_noise_apply_f32(const fd_noise *nz, const float *x, float *y, float scale,
+                       unsigned flags);
+int fd_noise_apply_f64(const fd_noise *nz, const double *x, double *y, double scale,
+                       unsigned flags);
+
+/** The affine rule of alpha dropout under a broadcast mask: z = x where kept,
+ *  alpha where dropped, y = fl(fl(a * z) + b) in the compute type (float32
+ *  for float16, rounded once to float16 at the end). */
+int fd_noise_affine_f16(const fd_noise *nz, const uint16_t *x, uint16_t *y, float a, float b,
+                        float alpha);
+int fd_noise_affine_f32(const fd_noise *nz, const float *x, float *y, float a, float b,
+                        float alpha);
+int fd_noise_affine_f64(const fd_noise *nz, const double *x, double *y, double a, double b,
+                        double alpha);
+
 #ifdef __cplusplus
 }
 #endif

@@ -147,7 +147,9 @@ FD_INLINE void store8_f16(uint16_t *y, __m128i v, unsigned flags)
  * dropped elements must keep their bits (SPEC.md section 6). */
 #define FD_OPAQUE(v) __asm__("" : "+x"(v))
 
-FD_INLINE void apply8_f32(const float *x, float *y, __m256i m, __m256 sv, unsigned flags)
+/* m: kept lanes have the sign bit set; full: m is all ones or all zeros
+ * per lane (then an and does what a blend does). */
+FD_INLINE void apply8_f32(const float *x, float *y, __m256i m, int full, __m256 sv, unsigned flags)
 {
     const __m256 mf = _mm256_castsi256_ps(m);
     __m256 v = _mm256_loadu_ps(x);
@@ -159,7 +161,8 @@ FD_INLINE void apply8_f32(const float *x, float *y, __m256i m, __m256 sv, unsign
         FD_OPAQUE(sum);
         _mm256_storeu_ps(y, _mm256_blendv_ps(old, sum, mf));
     } else {
-        store8_f32(y, _mm256_blendv_ps(_mm256_setzero_ps(), v, mf), flags);
+        store8_f32(y, full ? _mm256_and_ps(v, mf) : _mm256_blendv_ps(_mm256_setzero_ps(), v, mf),
+                   flags);
     }
 }
 
@@ -206,7 +209,8 @@ FD_INLINE void apply8_f16(const uint16_t *x, uint16_t *y, __m128i m16, __m256 sv
 FD_INLINE void apply64_f32(const float *x, float *y, uint64_t w, __m256 sv, unsigned flags)
 {
     for (unsigned q = 0; q < 8; q++)
-        apply8_f32(x + 8 * q, y + 8 * q, sign8((uint32_t)(w >> (q & 4 ? 32 : 0)), q & 3), sv, flags);
+        apply8_f32(x + 8 * q, y + 8 * q, sign8((uint32_t)(w >> (q & 4 ? 32 : 0)), q & 3), 0, sv,
+                   flags);
 }
 
 FD_INLINE void apply64_f64(const double *x, double *y, uint64_t w, __m256d sv, unsigned flags)
@@ -254,7 +258,7 @@ FD_INLINE void apply64g_f32(const float *x, float *y, uint64_t w, const fd_gen *
     (void)w;
     group_bytes(g, le, p);
     for (unsigned q = 0; q < 8; q++)
-        apply8_f32(x + 8 * q, y + 8 * q, _mm256_cvtepi8_epi32(bytes8(p, q)), sv, flags);
+        apply8_f32(x + 8 * q, y + 8 * q, _mm256_cvtepi8_epi32(bytes8(p, q)), 1, sv, flags);
 }
 
 FD_INLINE void apply64g_f16(const uint16_t *x, uint16_t *y, uint64_t w, const fd_gen *g, int le,

@@ -1,10 +1,11 @@
 /*
  * fd_kernel_avx512.c -- AVX-512 kernels (F, BW, VL; F16C for float16).
  *
- * The eight lanes run in one set of four zmm state registers; a step gives
- * the bytes of block positions 64t .. 64t+63 in element order, and one
- * unsigned byte compare (vpcmpub) gives their keep bits as a 64-bit mask
- * register, a group's keep word. The walk (fd_walk.h) applies whole groups
+ * The eight lanes run as two sets of four ymm state registers (AVX-512VL
+ * rotates; two independent dependency chains run faster than one zmm set
+ * on CPUs that split 512-bit operations); a step gives the bytes of block
+ * positions 64t .. 64t+63 in element order, and unsigned byte compares
+ * (vpcmpub) give their keep bits in mask registers, a group's keep word. The walk (fd_walk.h) applies whole groups
  * here: kept elements are written with masked moves (dropped ones become
  * +0.0), accumulation with masked adds. Partial groups and tails go
  * through the scalar rules. Must give the same bits as fd_kernel_scalar.c.
@@ -19,34 +20,36 @@ FD_TARGET_BEGIN("avx512f,avx512bw,avx512vl,f16c,avx2")
 #include "fd_kernel_common.h"
 #include "fastdrop/rng.h"
 
-typedef struct fd_x8 {
-    __m512i s0, s1, s2, s3;
-} fd_x8;
+typedef struct fd_x4 {
+    __m256i s0, s1, s2, s3;
+} fd_x4;
 
-/* xoshiro256++ on all eight lanes at once. */
-FD_INLINE __m512i next8(fd_x8 *g)
+/* xoshiro256++ on four lanes at once (VL: ymm rotates). */
+FD_INLINE __m256i next4(fd_x4 *g)
 {
-    const __m512i r = _mm512_add_epi64(_mm512_rol_epi64(_mm512_add_epi64(g->s0, g->s3), 23), g->s0);
-    const __m512i t = _mm512_slli_epi64(g->s1, 17);
-    g->s2 = _mm512_xor_si512(g->s2, g->s0);
-    g->s3 = _mm512_xor_si512(g->s3, g->s1);
-    g->s1 = _mm512_xor_si512(g->s1, g->s2);
-    g->s0 = _mm512_xor_si512(g->s0, g->s3);
-    g->s2 = _mm512_xor_si512(g->s2, t);
-    g->s3 = _mm512_rol_epi64(g->s3, 45);
+    const __m256i r = _mm256_add_epi64(_mm256_rol_epi64(_mm256_add_epi64(g->s0, g->s3), 23), g->s0);
+    const __m256i t = _mm256_slli_epi64(g->s1, 17);
+    g->s2 = _mm256_xor_si256(g->s2, g->s0);
+    g->s3 = _mm256_xor_si256(g->s3, g->s1);
+    g->s1 = _mm256_xor_si256(g->s1, g->s2);
+    g->s0 = _mm256_xor_si256(g->s0, g->s3);
+    g->s2 = _mm256_xor_si256(g->s2, t);
+    g->s3 = _mm256_rol_epi64(g->s3, 45);
     return r;
 }
 
-typedef fd_x8 fd_gen;
+typedef struct fd_gen {
+    fd_x4 a, b; /* lanes 0-3 and 4-7: two independent chains */
+} fd_gen;
 
 typedef struct fd_cmp {
-    __m512i tpart; /* the threshold's byte */
+    __m256i tpart; /* the threshold's byte */
 } fd_cmp;
 
 FD_INLINE fd_cmp cmp_make(uint64_t threshold)
 {
     fd_cmp c;
-    c.tpart = _mm512_set1_epi8((char)(fd_threshold_part(threshold) & 0xff));
+    c.tpart = _mm256_set1_epi8((char)(fd_threshold_part(threshold) & 0xff));
     return c;
 }
 
@@ -57,20 +60,27 @@ FD_INLINE void gen_seed(fd_gen *g, uint64_t key, uint64_t b)
     for (unsigned w = 0; w < 4; w++)
         for (unsigned l = 0; l < FD_LANES; l++)
             t[w][l] = s[l][w];
-    g->s0 = _mm512_loadu_si512(&t[0][0]);
-    g->s1 = _mm512_loadu_si512(&t[1][0]);
-    g->s2 = _mm512_loadu_si512(&t[2][0]);
-    g->s3 = _mm512_loadu_si512(&t[3][0]);
+    g->a.s0 = _mm256_loadu_si256((const __m256i *)&t[0][0]);
+    g->a.s1 = _mm256_loadu_si256((const __m256i *)&t[1][0]);
+    g->a.s2 = _mm256_loadu_si256((const __m256i *)&t[2][0]);
+    g->a.s3 = _mm256_loadu_si256((const __m256i *)&t[3][0]);
+    g->b.s0 = _mm256_loadu_si256((const __m256i *)&t[0][4]);
+    g->b.s1 = _mm256_loadu_si256((const __m256i *)&t[1][4]);
+    g->b.s2 = _mm256_loadu_si256((const __m256i *)&t[2][4]);
+    g->b.s3 = _mm256_loadu_si256((const __m256i *)&t[3][4]);
 }
 
-/* One step: the 64 bytes of positions 64t .. 64t+63 in element order,
- * compared unsigned with the threshold's byte into a mask register
- * (vpcmpub), which is the group's keep word. */
+/* One step of both lane sets: the 64 bytes of positions 64t .. 64t+63 in
+ * element order, compared unsigned with the threshold's byte straight into
+ * mask registers (vpcmpub), 32 keep bits from each set. */
 FD_INLINE uint64_t gen_group(fd_gen *g, const fd_cmp *c, uint64_t *eq, int refine)
 {
-    const __m512i r = next8(g);
-    *eq = refine ? (uint64_t)_mm512_cmpeq_epi8_mask(r, c->tpart) : 0;
-    return (uint64_t)_mm512_cmplt_epu8_mask(r, c->tpart);
+    const __m256i ra = next4(&g->a), rb = next4(&g->b);
+    *eq = refine ? (uint64_t)_mm256_cmpeq_epi8_mask(ra, c->tpart)
+                       | (uint64_t)_mm256_cmpeq_epi8_mask(rb, c->tpart) << 32
+                 : 0;
+    return (uint64_t)_mm256_cmplt_epu8_mask(ra, c->tpart)
+         | (uint64_t)_mm256_cmplt_epu8_mask(rb, c->tpart) << 32;
 }
 
 /* ===   Stores: regular, or non-temporal in 16-byte pieces (FD_STREAM)   === */

@@ -1,6 +1,6 @@
 /*
  * fd_normal_kernels.h -- vector kernels of the normal stream (SPEC.md
- * section 10). Each fills elements [0, n) of a range whose element 0 is
+ * section 11). Each fills elements [0, n) of a range whose element 0 is
  * stream element index, under the normal key kn, and must give the bits of
  * the scalar loops in src_c/api/fd_normal.c (fastdrop/normal.h).
  */

@@ -33,7 +33,8 @@
  * the scalar rules. Whole groups are applied under candidate bits
  * (elements whose part equals the threshold's count as kept, or as
  * dropped when accumulating) and fixed up after the loop, element by
- * element with the refinement hash (SPEC.md section 4). The flags and the
+ * element with the refinement hash (SPEC.md section 4); behind
+ * non-temporal stores they get their exact bits first instead. The flags and the
  * mode (constant mask, plain, refined) are resolved once per call: each
  * combination gets its own copy of the walk.
  */
@@ -120,7 +121,7 @@ FD_INLINE uint64_t fd_refined(uint64_t eq, uint64_t k2, uint64_t first, uint64_t
 {
     uint64_t keep = 0;
     while (eq) {
-        const unsigned j = (unsigned)__builtin_ctzll(eq);
+        const unsigned j = FD_CTZ64(eq);
         eq &= eq - 1;
         keep |= (uint64_t)fd_keep_part(part, k2, first + j, threshold) << j;
     }
@@ -170,6 +171,9 @@ FD_INLINE uint64_t fd_refined(uint64_t eq, uint64_t k2, uint64_t first, uint64_t
         const int direct = bits && s->index % 8 == 0;                         \
         /* candidates of refined elements: kept, unless accumulating */      \
         const int cand_kept = HAS_Y && !(flags & FD_ACCUMULATE);              \
+        /* fix-ups after the loop, except behind non-temporal stores (which \
+         * a late write would read back from memory): then per group */     \
+        const int late = !(flags & FD_STREAM);                                \
         uint64_t w[FD_GROUPS], eqs[FD_GROUPS];                                \
         T sink;                                                               \
         fd_bitw bw = {bits, 0, 0};                                            \
@@ -198,28 +202,31 @@ FD_INLINE uint64_t fd_refined(uint64_t eq, uint64_t k2, uint64_t first, uint64_t
                 uint64_t eq = 0, k = fixed;                                   \
                 if (mode != FD_MODE_CONST)                                    \
                     k = gen_group(&g, &c, &eq, mode == FD_MODE_REFINE);       \
-                if (mode == FD_MODE_REFINE) {                                 \
+                if (mode == FD_MODE_REFINE && late) {                         \
                     eqs[t] = eq;                                              \
                     if (cand_kept)                                            \
                         k |= eq;                                              \
+                } else if (mode == FD_MODE_REFINE) {                          \
+                    k |= fd_refined(eq, k2, first + FD_GROUP * t, s->threshold, tpart); \
                 }                                                             \
-                w[t] = k;                                                     \
-                if (direct && mode != FD_MODE_REFINE)                         \
+                if (bits) /* the word is needed for the mask only */          \
+                    w[t] = k;                                                 \
+                if (direct && !(mode == FD_MODE_REFINE && late))              \
                     fd_store64(bits + (i + (FD_GROUP * t - lo)) / 8, k);      \
                 if (HAS_Y) {                                                  \
                     const size_t at = i + (FD_GROUP * t - lo);                \
-                    if (mode == FD_MODE_CONST)                                \
+                    if (mode == FD_MODE_CONST || (mode == FD_MODE_REFINE && !late)) \
                         apply64_##sfx(x + at, y + at, k, sv, flags);          \
                     else                                                      \
                         apply64g_##sfx(x + at, y + at, k, &g, mode == FD_MODE_REFINE && cand_kept, \
                                        sv, flags);                            \
                 }                                                             \
             }                                                                 \
-            for (unsigned t = tw; mode == FD_MODE_REFINE && t < te; t++) {    \
+            for (unsigned t = tw; mode == FD_MODE_REFINE && late && t < te; t++) { \
                 /* fix up the refined elements of the whole groups */         \
                 uint64_t eq = eqs[t];                                         \
                 while (eq) {                                                  \
-                    const unsigned j = (unsigned)__builtin_ctzll(eq);         \
+                    const unsigned j = FD_CTZ64(eq);         \
                     const unsigned p = FD_GROUP * t + j;                      \
                     const size_t at = i + (p - lo);                           \
                     const unsigned keep = fd_keep_part(tpart, k2, first + p, s->threshold); \
@@ -228,11 +235,13 @@ FD_INLINE uint64_t fd_refined(uint64_t eq, uint64_t k2, uint64_t first, uint64_t
                         /* y holds the kept value: a drop zeroes it */        \
                         T *dst = keep ? &sink : y + at;                       \
                         *dst = (T)0;                                          \
-                        w[t] &= ~((uint64_t)(keep ^ 1u) << j);                \
+                        if (bits)                                             \
+                            w[t] &= ~((uint64_t)(keep ^ 1u) << j);            \
                     } else {                                                  \
                         if (HAS_Y)                                            \
                             y[at] = fd_rule_##sfx(x[at], y[at], keep, scale, flags); \
-                        w[t] |= (uint64_t)keep << j;                          \
+                        if (bits)                                             \
+                            w[t] |= (uint64_t)keep << j;                      \
                     }                                                         \
                 }                                                             \
                 if (direct)                                                   \

@@ -99,14 +99,14 @@ int main(void)
         v->mask_bits(&s, bits_b, n);
         check(!memcmp(bits_a, bits_b, sizeof bits_a), "mask_bits", n, offs[o], ths[t], 0);
     }
-    for (unsigned o = 0; o < 4; o++) { /* the non-temporal store path */
-        const fd_stream s = {fd_key(7), offs[o], UINT64_C(1) << 31};
+    for (unsigned o = 0; o < 8; o++) { /* the non-temporal store path, refined or not */
+        const fd_stream s = {fd_key(7), offs[o % 4], o < 4 ? UINT64_C(1) << 31 : 3000000000u};
         r->dropout_f32(&s, x32, a32, NULL, 70000, 2.0f, FD_SCALE);
         v->dropout_f32(&s, x32, b32, NULL, 70000, 2.0f, FD_SCALE | FD_STREAM);
         r->apply_bits_f64(bits_a, x64, a64, 70000, 2.0, FD_SCALE);
         v->apply_bits_f64(bits_a, x64, b64, 70000, 2.0, FD_SCALE | FD_STREAM);
         check(!memcmp(a32, b32, sizeof a32) && !memcmp(a64, b64, sizeof a64), "streamed",
-              70000, offs[o], UINT64_C(1) << 31, FD_SCALE);
+              70000, offs[o % 4], s.threshold, FD_SCALE);
     }
     printf("%ld cases, %ld mismatches\n", cases, mismatches);
     return mismatches != 0;

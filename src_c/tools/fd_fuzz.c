@@ -465,7 +465,7 @@ static void check_threshold_and_key(const call *c)
     }
     const int rc_null = fd_threshold(c->p, NULL);
     REQUIRE(rc_null == FD_ENULL || (rc == FD_EARG && rc_null == FD_EARG));
-    uint64_t z = c->seed ^ UINT64_C(0x6A09E667F3BCC909); /* SPEC.md step 1 */
+    uint64_t z = c->seed ^ UINT64_C(0xBB67AE8584CAA73B); /* SPEC.md 3.1: K */
     z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
     z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
     REQUIRE(fd_key(c->seed) == (z ^ (z >> 31)));

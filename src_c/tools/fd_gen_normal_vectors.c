@@ -1,6 +1,6 @@
 /*
  * fd_gen_normal_vectors.c -- writes the known-answer files of the normal
- * stream (FD_NORMAL_SPEC, SPEC.md section 10) into tests/data/normal/.
+ * stream (FD_NORMAL_SPEC, SPEC.md section 11) into tests/data/normal/.
  *
  * Build and run from the repository root:
  *   python3 c_core.py cc -O2 -o fd_gen_normal_vectors \
@@ -8,7 +8,7 @@
  *
  * normals-testset-{1,2}.csv: Z of 1000 consecutive stream elements through
  * the library's fd_normals_f64; words-testset.csv: the transform of chosen
- * 64-bit words h (every region of SPEC.md 10.3 and its edges), through the
+ * 64-bit words h (every region of SPEC.md 11.3 and its edges), through the
  * header's fd_normal_from_word. Values are binary64 bit patterns in hex.
  */
 #include <inttypes.h>

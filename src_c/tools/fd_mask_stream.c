@@ -57,7 +57,7 @@ static size_t von_neumann(const uint8_t *in, size_t n, uint8_t *out, size_t *fil
         const uint64_t first = w & UINT64_C(0x5555555555555555);
         uint64_t differ = (first ^ ((w >> 1) & UINT64_C(0x5555555555555555)));
         while (differ) {
-            const unsigned j = (unsigned)__builtin_ctzll(differ);
+            const unsigned j = FD_CTZ64(differ);
             differ &= differ - 1;
             const unsigned v = (unsigned)(first >> j) & 1u;
             out[bit / 8] = (uint8_t)((out[bit / 8] & ((1u << (bit % 8)) - 1)) | v << (bit % 8));

@@ -43,7 +43,7 @@ FD_HD float fd_half_to_float(uint16_t h)
     if (exp == 0x1f)
         return fd_f32_value(sign | 0x7f800000u | (man << 13));
     if (exp == 0) /* man * 2**-24, exact */
-        return fd_f32_value(fd_f32_bits((float)man * 5.9604644775390625e-08f) | sign);
+        return fd_f32_value(fd_f32_bits(FD_MUL_F32((float)man, 5.9604644775390625e-08f)) | sign);
     return fd_f32_value(sign | ((exp + 112u) << 23) | (man << 13));
 }
 

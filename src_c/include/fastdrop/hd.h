@@ -21,4 +21,15 @@
 #define FD_HD static inline
 #endif
 
+/* The headers' floating-point arithmetic, each operation rounded once to
+ * nearest. A CUDA build may define these before including the headers
+ * (src_c/cuda/kernels.cu does: instructions that keep subnormals under
+ * CuPy's -ftz=true and are never fused into an FMA); C uses the operators. */
+#ifndef FD_MUL_F32
+#define FD_MUL_F32(a, b) ((a) * (b))
+#define FD_ADD_F32(a, b) ((a) + (b))
+#define FD_MUL_F64(a, b) ((a) * (b))
+#define FD_ADD_F64(a, b) ((a) + (b))
+#endif
+
 #endif /* FASTDROP_HD_H */

@@ -1,6 +1,6 @@
 /*
  * fastdrop/normal.h -- the fastdrop-normal-v1 stream of standard normal
- * variates (SPEC.md section 10), one definition for C and CUDA (see hd.h).
+ * variates (SPEC.md section 11), one definition for C and CUDA (see hd.h).
  *
  * Stream element e of seed s has the 64-bit word
  * h(e) = mix64(KN + GOLDEN * (e + 1)), KN = mix64(K ^ NORMAL_SALT) and
@@ -34,7 +34,7 @@
 #define FD_NORMAL_SALT UINT64_C(0xA54FF53A5F1D36F1)
 #define FD_NORMAL_MBITS 52 /* bits of q's numerator m */
 
-/* The normal key KN of a stream key K (SPEC.md 10.1). */
+/* The normal key KN of a stream key K (SPEC.md 11.1). */
 FD_HD uint64_t fd_normal_key(uint64_t key)
 {
     return fd_mix64(key ^ FD_NORMAL_SALT);
@@ -119,7 +119,7 @@ FD_HD double fd_normal_horner(double r, double c0, double c1, double c2, double 
     .13692988092273580531, .0148753612908506148525, 7.868691311456132591e-4,          \
     1.8463183175100546818e-5, 1.4215117583164458887e-7, 2.04426310338993978564e-15)
 
-/* The magnitude Phi^-1(1 - q) for q in (0, 1/2) (SPEC.md 10.3). */
+/* The magnitude Phi^-1(1 - q) for q in (0, 1/2) (SPEC.md 11.3). */
 FD_HD double fd_normal_magnitude(double q)
 {
     const double q0 = q - 0.5; /* exact */

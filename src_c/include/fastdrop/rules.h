@@ -130,19 +130,19 @@ FD_HD double fd_f64_value(uint64_t u)
  * float16 is binary16 bits computed in binary32 and rounded once. */
 FD_HD float fd_rule_f32(float x, float y, unsigned keep, float scale, unsigned flags)
 {
-    const float v = (flags & FD_RULE_SCALE) ? x * scale : x;
+    const float v = (flags & FD_RULE_SCALE) ? FD_MUL_F32(x, scale) : x;
     const uint32_t m = fd_keep_mask32(keep);
     if (flags & FD_RULE_ACCUMULATE)
-        return fd_f32_value((fd_f32_bits(y + v) & m) | (fd_f32_bits(y) & ~m));
+        return fd_f32_value((fd_f32_bits(FD_ADD_F32(y, v)) & m) | (fd_f32_bits(y) & ~m));
     return fd_f32_value(fd_f32_bits(v) & m);
 }
 
 FD_HD double fd_rule_f64(double x, double y, unsigned keep, double scale, unsigned flags)
 {
-    const double v = (flags & FD_RULE_SCALE) ? x * scale : x;
+    const double v = (flags & FD_RULE_SCALE) ? FD_MUL_F64(x, scale) : x;
     const uint64_t m = fd_keep_mask64(keep);
     if (flags & FD_RULE_ACCUMULATE)
-        return fd_f64_value((fd_f64_bits(y + v) & m) | (fd_f64_bits(y) & ~m));
+        return fd_f64_value((fd_f64_bits(FD_ADD_F64(y, v)) & m) | (fd_f64_bits(y) & ~m));
     return fd_f64_value(fd_f64_bits(v) & m);
 }
 
@@ -153,9 +153,9 @@ FD_HD uint16_t fd_rule_f16(uint16_t x, uint16_t y, unsigned keep, float scale, u
         return (uint16_t)(x & m);
     float v = fd_half_to_float(x);
     if (flags & FD_RULE_SCALE)
-        v = v * scale;
+        v = FD_MUL_F32(v, scale);
     if (flags & FD_RULE_ACCUMULATE)
-        return (uint16_t)((fd_float_to_half(fd_half_to_float(y) + v) & m) | (y & ~m));
+        return (uint16_t)((fd_float_to_half(FD_ADD_F32(fd_half_to_float(y), v)) & m) | (y & ~m));
     return (uint16_t)(fd_float_to_half(v) & m);
 }
 

@@ -1,7 +1,7 @@
 /*
  * immintrin.h -- for fd_check_emulated.c only: the real intrinsics, plus
  * AVX-512 ones from SIMDe (Debian libsimde-dev) so the AVX-512 kernels run
- * on a CPU without AVX-512. Three intrinsics SIMDe 0.7 lacks are built here
+ * on a CPU without AVX-512. Five intrinsics SIMDe 0.7 lacks are built here
  * from AVX2 and F16C.
  */
 #ifndef FD_SIMDE_IMMINTRIN_H
@@ -35,6 +35,23 @@ static inline __m256i fd_emul_cvtps_ph(simde__m512 v)
     return _mm256_set_m128i(hi, lo);
 }
 
+/* 256-bit byte compares into a 32-bit mask (AVX-512 BW and VL). */
+static inline uint32_t fd_emul_mm256_cmpeq_epi8_mask(__m256i a, __m256i b)
+{
+    return (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, b));
+}
+
+static inline uint32_t fd_emul_mm256_cmplt_epu8_mask(__m256i a, __m256i b)
+{
+    const __m256i bias = _mm256_set1_epi8((char)0x80);
+    return (uint32_t)_mm256_movemask_epi8(
+        _mm256_cmpgt_epi8(_mm256_xor_si256(b, bias), _mm256_xor_si256(a, bias)));
+}
+
+#undef _mm256_cmpeq_epi8_mask
+#undef _mm256_cmplt_epu8_mask
+#define _mm256_cmpeq_epi8_mask(a, b) fd_emul_mm256_cmpeq_epi8_mask(a, b)
+#define _mm256_cmplt_epu8_mask(a, b) fd_emul_mm256_cmplt_epu8_mask(a, b)
 #define _mm512_cmplt_epu32_mask(a, b) fd_emul_cmplt_epu32_mask(a, b)
 #define _mm512_cvtph_ps(h) fd_emul_cvtph_ps(h)
 #define _mm512_cvtps_ph(v, rounding) fd_emul_cvtps_ph(v)

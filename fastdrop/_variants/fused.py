@@ -1,0 +1,166 @@
+"""dropout_add: ``residual + dropout(x + bias)``, the bias-dropout-add of transformer blocks."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fastdrop import _api, _checks
+from fastdrop._mask import Mask
+from fastdrop._reference import compute_dtype
+
+
+def _operand(value, name: str, x: np.ndarray, broadcast: bool) -> np.ndarray:
+    a = _checks.as_float_array(value, name)
+    if a.dtype != x.dtype:
+        raise TypeError(f"{name} must have x's dtype {x.dtype}, got {a.dtype}")
+    if broadcast:
+        try:
+            shape = np.broadcast_shapes(a.shape, x.shape)
+        except ValueError:
+            shape = None
+        if shape != x.shape:
+            raise ValueError(f"{name} must broadcast to x's shape {x.shape}, got {a.shape}")
+    elif a.shape != x.shape:
+        raise ValueError(f"{name} must have x's shape {x.shape}, got {a.shape}")
+    return a
+
+
+def _add(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """out = fl(a + b) in the compute type (float16: in float32, rounded once)."""
+    ct = compute_dtype(out.dtype)
+    with np.errstate(all="ignore"):
+        if ct == out.dtype.newbyteorder("="):
+            return np.add(a, b, out=out)
+        np.copyto(out, np.add(a, b, dtype=ct), casting="unsafe")
+    return out
+
+
+def dropout_add(x, residual, p=0.5, *, bias=None, seed=None, offset=0, store="bits", out=None):
+    """dropout_add(x, residual, p=0.5, *, bias=None, seed=None, offset=0, store="bits", out=None)
+
+    ``residual + dropout(x + bias)`` in training mode, with the Mask for backward.
+
+    Parameters
+    ----------
+    x : array_like of float16, float32 or float64
+        The branch output (the noise array: x.size stream elements).
+    residual : array_like
+        The skip connection: x's shape and dtype.
+    p : float, default=0.5
+        Drop probability in [0, 1].
+    bias : array_like, optional
+        Added to x before dropout: x's dtype, a shape that broadcasts to
+        x's (a per-feature vector, say).
+    seed, offset, out
+        As in `fastdrop.dropout`; out may be residual or x (in place).
+    store : {"bits", "seed"}, default="bits"
+        As in `fastdrop.dropout_forward`; "seed" stores no mask at all.
+
+    Returns
+    -------
+    y : numpy.ndarray
+        ``fl(residual + d)`` with ``d = dropout(fl(x + bias), p)`` (section 6
+        of SPEC.md): kept elements ``residual + (x + bias) / (1 - p)``,
+        dropped ones ``residual + 0.0``; each operation rounded once in the
+        compute type (float16 in float32).
+    mask : Mask
+        For `dropout_add_backward` (and `fastdrop.dropout_backward`).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As `fastdrop.dropout_forward`; also for a residual or bias of
+        another dtype (TypeError) or shape (ValueError), named.
+
+    Notes
+    -----
+    The mask is the mask of ``dropout_forward(x + bias, p, seed=seed,
+    offset=offset)``, bit for bit. Megatron-LM and Apex fuse this
+    bias-dropout-add on the GPU; here it runs as three passes over memory
+    (bias add, dropout, residual add) through the C kernels and NumPy.
+
+    References
+    ----------
+    M. Shoeybi, M. Patwary, R. Puri, P. LeGresley, J. Casper, B. Catanzaro,
+    "Megatron-LM: Training Multi-Billion Parameter Language Models Using
+    Model Parallelism", arXiv:1909.08053, 2019.
+
+    Examples
+    --------
+    >>> import numpy as np, fastdrop
+    >>> x, r = np.ones(4, np.float32), np.full(4, 10, np.float32)
+    >>> y, mask = fastdrop.dropout_add(x, r, 0.5, bias=np.float32(1), seed=1)
+    >>> y
+    array([14., 14., 14., 10.], dtype=float32)
+    """
+    x, p, _ = _api._check_common(x, p, "inverted", out)
+    residual = _operand(residual, "residual", x, False)
+    bias = None if bias is None else _operand(bias, "bias", x, True)
+    store = _checks.check_choice(store, "store", _checks.STORES)
+    offset = _checks.check_offset(offset, x.size)
+    seed = _api._seed(seed)
+    if out is not None and np.may_share_memory(out, residual):
+        residual = residual.copy()  # dropout writes out before the sum reads residual
+    t = x if bias is None else _add(x, bias, np.empty_like(x, order="K"))
+    y, mask = _api._forward(t, p, seed, offset, "inverted", store, out)
+    return _add(residual, y, y), mask
+
+
+def dropout_add_backward(grad, mask, *, bias_shape=None):
+    """dropout_add_backward(grad, mask, *, bias_shape=None)
+
+    Gradients of `dropout_add` with respect to x, bias and residual.
+
+    Parameters
+    ----------
+    grad : array_like of float16, float32 or float64
+        Gradient with respect to the output, the mask's shape.
+    mask : Mask
+        From `dropout_add`.
+    bias_shape : tuple of int, optional
+        The bias's shape; None when the forward had no bias.
+
+    Returns
+    -------
+    dx : numpy.ndarray
+        ``dropout_backward(grad, mask)``.
+    dbias : numpy.ndarray or None
+        dx summed (``numpy.sum``, in dx's dtype) over the axes the bias was
+        broadcast along, in bias_shape.
+    dresidual : numpy.ndarray
+        A copy of grad.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As `fastdrop.dropout_backward`; a ValueError naming bias_shape if it
+        does not broadcast to grad's shape.
+
+    Examples
+    --------
+    >>> import numpy as np, fastdrop
+    >>> x, r = np.ones((2, 3), np.float32), np.zeros((2, 3), np.float32)
+    >>> y, mask = fastdrop.dropout_add(x, r, 0.5, bias=np.zeros(3, np.float32), seed=1)
+    >>> dx, db, dr = fastdrop.dropout_add_backward(np.ones_like(x), mask, bias_shape=(3,))
+    >>> db
+    array([2., 2., 2.], dtype=float32)
+    """
+    if not isinstance(mask, Mask):
+        raise TypeError(f"mask must be a fastdrop.Mask, got {type(mask).__name__}")
+    dx = _api.dropout_backward(grad, mask)
+    dresidual = np.array(_checks.as_float_array(grad, "grad"), copy=True)
+    if bias_shape is None:
+        return dx, None, dresidual
+    try:
+        bshape = tuple(int(d) for d in bias_shape)
+        ok = np.broadcast_shapes(bshape, dx.shape) == dx.shape
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ValueError(f"bias_shape must broadcast to grad's shape {dx.shape}, got {bias_shape!r}")
+    lead = dx.ndim - len(bshape)
+    axes = tuple(range(lead)) + tuple(
+        lead + k for k, n in enumerate(bshape) if n == 1 and dx.shape[lead + k] != 1)
+    with np.errstate(all="ignore"):  # inf + -inf in the sum is NaN, as numpy.sum gives
+        dbias = dx.sum(axis=axes, dtype=dx.dtype) if axes else dx.copy()
+    return dx, dbias.reshape(bshape), dresidual
