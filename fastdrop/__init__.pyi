@@ -354,43 +354,6 @@ def spatial_dropout(
 ) -> Any: ...
 @overload
 def alpha_dropout(
-
-# --- Gaussian and variational dropout (SPEC.md section 11) ---
-
-NORMAL_SPEC: str
-_H = TypeVar("_H", bound=np.float32 | np.float64)
-_Kind = Literal["gaussian", "variational", "dense"]
-
-class Noise:
-    def __init__(
-        self,
-        kind: _Kind,
-        shape: tuple[int, ...],
-        seed: _Int,
-        offset: _Int,
-        p: _Real | None = None,
-        training: _Flag = True,
-    ) -> None: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def shape(self) -> tuple[int, ...]: ...
-    @property
-    def seed(self) -> int: ...
-    @property
-    def offset(self) -> int: ...
-    @property
-    def p(self) -> float | None: ...
-    @property
-    def training(self) -> bool: ...
-    @property
-    def size(self) -> int: ...
-    def normals(self, dtype: npt.DTypeLike = ...) -> _AnyFloat: ...
-    def __eq__(self, other: object) -> bool: ...
-    __hash__: None  # type: ignore[assignment]
-
-@overload
-def gaussian_dropout(
     x: npt.NDArray[_F] | _F,
     p: _Real = 0.5,
     *,
@@ -599,6 +562,50 @@ class DropBlock(Dropout):
         data_format: _DataFormat = "channels_first",
         name: str | None = None,
     ) -> None: ...
+
+# --- Gaussian and variational dropout (SPEC.md section 11) ---
+
+NORMAL_SPEC: str
+_H = TypeVar("_H", bound=np.float32 | np.float64)
+_Kind = Literal["gaussian", "variational", "dense"]
+
+class Noise:
+    def __init__(
+        self,
+        kind: _Kind,
+        shape: tuple[int, ...],
+        seed: _Int,
+        offset: _Int,
+        p: _Real | None = None,
+        training: _Flag = True,
+    ) -> None: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def shape(self) -> tuple[int, ...]: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def offset(self) -> int: ...
+    @property
+    def p(self) -> float | None: ...
+    @property
+    def training(self) -> bool: ...
+    @property
+    def size(self) -> int: ...
+    def normals(self, dtype: npt.DTypeLike = ...) -> _AnyFloat: ...
+    def __eq__(self, other: object) -> bool: ...
+    __hash__: None  # type: ignore[assignment]
+
+@overload
+def gaussian_dropout(
+    x: npt.NDArray[_F] | _F,
+    p: _Real = 0.5,
+    *,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    training: _Flag = True,
+    out: npt.NDArray[_F] | None = None,
 ) -> npt.NDArray[_F]: ...
 @overload
 def gaussian_dropout(
