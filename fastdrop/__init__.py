@@ -12,10 +12,14 @@ Contents
 - `manual_seed`, `default_generator`: the stream behind ``seed=None``.
 - `Dropout`: a layer with train and eval modes.
 - `simd_info`, `set_num_threads`, `get_num_threads`: kernels and threads.
-- Variants (SPEC.md section 10): `spatial_dropout`, `alpha_dropout`,
+- Variants (SPEC.md section 11): `spatial_dropout`, `alpha_dropout`,
   `feature_alpha_dropout`, `alpha_dropout_backward`, `drop_path`, `drop_block`,
   `mc_dropout`, `dropout_add`, `dropout_add_backward`, and the layers `SpatialDropout`, `AlphaDropout`, `DropPath`, `DropBlock`;
   ``noise_shape=`` / ``broadcast_dims=`` in `dropout` and friends.
+- `gaussian_dropout` (and `_forward`, `_backward`), `GaussianDropout`,
+  `variational_dropout`, `variational_dense` (and their `_backward`),
+  `kl_sparse_vd`, `Noise`: Gaussian and variational dropout on the normal
+  stream named by `NORMAL_SPEC`.
 """
 
 from fastdrop._api import dropout, dropout_backward, dropout_forward
@@ -34,6 +38,22 @@ from fastdrop._variants.mc import mc_dropout
 from fastdrop._variants.spatial import spatial_dropout
 from fastdrop._variants.structured import drop_block, drop_path
 # ---- end of dropout variants ----
+
+# --- Gaussian and variational dropout (SPEC.md section 11) ---
+from fastdrop._gaussian import (
+    NORMAL_SPEC,
+    GaussianDropout,
+    Noise,
+    gaussian_dropout,
+    gaussian_dropout_backward,
+    gaussian_dropout_forward,
+    kl_sparse_vd,
+    variational_dense,
+    variational_dense_backward,
+    variational_dropout,
+    variational_dropout_backward,
+)
+# --- end Gaussian and variational dropout ---
 
 __all__ = [
     "RNG_SPEC",
@@ -63,4 +83,19 @@ __all__ = [
     "feature_alpha_dropout",
     "mc_dropout",
     "spatial_dropout",
+]
+
+# Gaussian and variational dropout
+__all__ += [
+    "NORMAL_SPEC",
+    "GaussianDropout",
+    "Noise",
+    "gaussian_dropout",
+    "gaussian_dropout_backward",
+    "gaussian_dropout_forward",
+    "kl_sparse_vd",
+    "variational_dense",
+    "variational_dense_backward",
+    "variational_dropout",
+    "variational_dropout_backward",
 ]

@@ -55,6 +55,21 @@ __all__ = [
     "spatial_dropout",
 ]
 
+# Gaussian and variational dropout
+__all__ += [
+    "NORMAL_SPEC",
+    "GaussianDropout",
+    "Noise",
+    "gaussian_dropout",
+    "gaussian_dropout_backward",
+    "gaussian_dropout_forward",
+    "kl_sparse_vd",
+    "variational_dense",
+    "variational_dense_backward",
+    "variational_dropout",
+    "variational_dropout_backward",
+]
+
 __version__: str
 RNG_SPEC: str
 
@@ -547,3 +562,161 @@ class DropBlock(Dropout):
         data_format: _DataFormat = "channels_first",
         name: str | None = None,
     ) -> None: ...
+
+# --- Gaussian and variational dropout (SPEC.md section 11) ---
+
+NORMAL_SPEC: str
+_H = TypeVar("_H", bound=np.float32 | np.float64)
+_Kind = Literal["gaussian", "variational", "dense"]
+
+class Noise:
+    def __init__(
+        self,
+        kind: _Kind,
+        shape: tuple[int, ...],
+        seed: _Int,
+        offset: _Int,
+        p: _Real | None = None,
+        training: _Flag = True,
+    ) -> None: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def shape(self) -> tuple[int, ...]: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def offset(self) -> int: ...
+    @property
+    def p(self) -> float | None: ...
+    @property
+    def training(self) -> bool: ...
+    @property
+    def size(self) -> int: ...
+    def normals(self, dtype: npt.DTypeLike = ...) -> _AnyFloat: ...
+    def __eq__(self, other: object) -> bool: ...
+    __hash__: None  # type: ignore[assignment]
+
+@overload
+def gaussian_dropout(
+    x: npt.NDArray[_F] | _F,
+    p: _Real = 0.5,
+    *,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    training: _Flag = True,
+    out: npt.NDArray[_F] | None = None,
+) -> npt.NDArray[_F]: ...
+@overload
+def gaussian_dropout(
+    x: npt.ArrayLike,
+    p: _Real = 0.5,
+    *,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    training: _Flag = True,
+    out: _AnyFloat | None = None,
+) -> _AnyFloat: ...
+@overload
+def gaussian_dropout_forward(
+    x: npt.NDArray[_F] | _F,
+    p: _Real = 0.5,
+    *,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    out: npt.NDArray[_F] | None = None,
+) -> tuple[npt.NDArray[_F], Noise]: ...
+@overload
+def gaussian_dropout_forward(
+    x: npt.ArrayLike,
+    p: _Real = 0.5,
+    *,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    out: _AnyFloat | None = None,
+) -> tuple[_AnyFloat, Noise]: ...
+@overload
+def gaussian_dropout_backward(
+    grad: npt.NDArray[_G] | _G, noise: Noise, *, out: npt.NDArray[_G] | None = None
+) -> npt.NDArray[_G]: ...
+@overload
+def gaussian_dropout_backward(
+    grad: npt.ArrayLike, noise: Noise, *, out: _AnyFloat | None = None
+) -> _AnyFloat: ...
+@overload
+def variational_dropout(
+    x: npt.NDArray[_H],
+    log_alpha: npt.ArrayLike,
+    *,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    training: _Flag = True,
+) -> tuple[npt.NDArray[_H], Noise]: ...
+@overload
+def variational_dropout(
+    x: npt.ArrayLike,
+    log_alpha: npt.ArrayLike,
+    *,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    training: _Flag = True,
+) -> tuple[_AnyFloat, Noise]: ...
+def variational_dropout_backward(
+    grad: npt.ArrayLike, x: npt.ArrayLike, log_alpha: npt.ArrayLike, noise: Noise
+) -> tuple[_AnyFloat, _AnyFloat]: ...
+@overload
+def variational_dense(
+    x: npt.NDArray[_H],
+    w: npt.NDArray[_H],
+    log_alpha: npt.ArrayLike,
+    *,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    training: _Flag = True,
+) -> tuple[npt.NDArray[_H], Noise]: ...
+@overload
+def variational_dense(
+    x: npt.ArrayLike,
+    w: npt.ArrayLike,
+    log_alpha: npt.ArrayLike,
+    *,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    training: _Flag = True,
+) -> tuple[_AnyFloat, Noise]: ...
+def variational_dense_backward(
+    grad: npt.ArrayLike, x: npt.ArrayLike, w: npt.ArrayLike, log_alpha: npt.ArrayLike,
+    noise: Noise,
+) -> tuple[_AnyFloat, _AnyFloat, _AnyFloat]: ...
+def kl_sparse_vd(log_alpha: npt.ArrayLike) -> tuple[float, _AnyFloat]: ...
+
+class GaussianDropout:
+    p: float
+    generator: Generator
+    training: bool
+    noise: Noise | None
+    def __init__(self, p: _Real = 0.5, *, seed: _Seed = None) -> None: ...
+    def train(self, mode: _Flag = True) -> GaussianDropout: ...
+    def eval(self) -> GaussianDropout: ...
+    @overload
+    def forward(
+        self,
+        x: npt.ArrayLike,
+        *,
+        training: _Flag | None = None,
+        return_noise: Literal[False] = False,
+        out: _AnyFloat | None = None,
+    ) -> _AnyFloat: ...
+    @overload
+    def forward(
+        self,
+        x: npt.ArrayLike,
+        *,
+        training: _Flag | None = None,
+        return_noise: Literal[True],
+        out: _AnyFloat | None = None,
+    ) -> tuple[_AnyFloat, Noise]: ...
+    __call__ = forward
+    def backward(
+        self, grad: npt.ArrayLike, noise: Noise | None = None, *, out: _AnyFloat | None = None
+    ) -> _AnyFloat: ...

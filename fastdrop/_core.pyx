@@ -473,3 +473,80 @@ def noise_affine(bits, x, y, noise_shape, double a, double b, double alpha):
     Alpha dropout's rule under a broadcast mask: y = a * z + b (two
     roundings), z = x where kept and alpha where dropped."""
     _noise_call(bits, x, y, noise_shape, True, a, b, alpha, 0)
+
+# --- normal stream and Gaussian noise (SPEC.md section 11) ---
+
+NORMAL_SPEC = FD_NORMAL_SPEC.decode()
+
+
+cdef int _f32_or_f64(object a, str name) except -1:
+    """The type number of a plain, writeable-checked float32 or float64 array."""
+    if not _plain(a, _FAST_FLAGS):
+        raise TypeError(f"{name} must be a C-contiguous, aligned, native-order array")
+    cdef int typenum = cnp.PyArray_TYPE(<cnp.ndarray>a)
+    if typenum != cnp.NPY_FLOAT and typenum != cnp.NPY_DOUBLE:
+        raise TypeError(f"{name} must be float32 or float64, not {a.dtype}")
+    return typenum
+
+
+def normals(uint64_t key, uint64_t index, z):
+    """normals(key, index, z)
+
+    z[i] = the normal variate of stream element index + i (z float32 or
+    float64, C-contiguous, writeable)."""
+    cdef int typenum = _f32_or_f64(z, "z")
+    if not cnp.PyArray_ISWRITEABLE(<cnp.ndarray>z):
+        raise ValueError("z is read-only")
+    cdef size_t n = cnp.PyArray_SIZE(<cnp.ndarray>z)
+    cdef void *zp = cnp.PyArray_DATA(<cnp.ndarray>z)
+    cdef int rc
+    with nogil:
+        if typenum == cnp.NPY_FLOAT:
+            rc = fd_normals_f32(key, index, <float *>zp, n)
+        else:
+            rc = fd_normals_f64(key, index, <double *>zp, n)
+    _check(rc)
+
+
+def gaussian(x, y, uint64_t key, uint64_t index, double sigma):
+    """gaussian(x, y, key, index, sigma)
+
+    y = x * (1 + sigma * z) in x's dtype (float32 or float64; sigma rounded
+    to it), z the normals of stream elements index, index + 1, ..."""
+    cdef int typenum = _f32_or_f64(x, "x")
+    if _f32_or_f64(y, "y") != typenum:
+        raise TypeError("x and y differ in dtype")
+    if not cnp.PyArray_ISWRITEABLE(<cnp.ndarray>y):
+        raise ValueError("y is read-only")
+    cdef size_t n = cnp.PyArray_SIZE(<cnp.ndarray>x)
+    if <size_t>cnp.PyArray_SIZE(<cnp.ndarray>y) != n:
+        raise ValueError("x and y differ in size")
+    cdef const void *xp = cnp.PyArray_DATA(<cnp.ndarray>x)
+    cdef void *yp = cnp.PyArray_DATA(<cnp.ndarray>y)
+    cdef int rc
+    with nogil:
+        if typenum == cnp.NPY_FLOAT:
+            rc = fd_gaussian_f32(key, index, <const float *>xp, <float *>yp, n, <float>sigma)
+        else:
+            rc = fd_gaussian_f64(key, index, <const double *>xp, <double *>yp, n, sigma)
+    _check(rc)
+
+
+def _normal_words(h, z):
+    """_normal_words(h, z)
+
+    Test shim: z[i] = the variate of the uint64 word h[i] on the active
+    kernel (the transform alone)."""
+    if not _plain(h, _FAST_FLAGS) or cnp.PyArray_TYPE(<cnp.ndarray>h) != cnp.NPY_UINT64:
+        raise TypeError("h must be a C-contiguous uint64 array")
+    if not _plain(z, _FAST_FLAGS | cnp.NPY_ARRAY_WRITEABLE) or cnp.PyArray_TYPE(<cnp.ndarray>z) != cnp.NPY_DOUBLE:
+        raise TypeError("z must be a writeable C-contiguous float64 array")
+    cdef size_t n = cnp.PyArray_SIZE(<cnp.ndarray>h)
+    if <size_t>cnp.PyArray_SIZE(<cnp.ndarray>z) != n:
+        raise ValueError("h and z differ in size")
+    cdef const uint64_t *hp = <const uint64_t *>cnp.PyArray_DATA(<cnp.ndarray>h)
+    cdef double *zp = <double *>cnp.PyArray_DATA(<cnp.ndarray>z)
+    cdef int rc
+    with nogil:
+        rc = fd_normal_words_f64(hp, zp, n)
+    _check(rc)

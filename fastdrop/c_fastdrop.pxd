@@ -68,3 +68,14 @@ cdef extern from "fastdrop.h" nogil:
                             float alpha) noexcept
     int fd_noise_affine_f64(const fd_noise *nz, const double *x, double *y, double a, double b,
                             double alpha) noexcept
+
+# --- normal stream and Gaussian noise (fastdrop_normal.h) ---
+cdef extern from "fastdrop_normal.h" nogil:
+    const char *FD_NORMAL_SPEC
+    int fd_normals_f64(uint64_t key, uint64_t index, double *z, size_t n) noexcept
+    int fd_normals_f32(uint64_t key, uint64_t index, float *z, size_t n) noexcept
+    int fd_gaussian_f64(uint64_t key, uint64_t index, const double *x, double *y,
+                        size_t n, double sigma) noexcept
+    int fd_gaussian_f32(uint64_t key, uint64_t index, const float *x, float *y,
+                        size_t n, float sigma) noexcept
+    int fd_normal_words_f64(const uint64_t *h, double *z, size_t n) noexcept

@@ -50,6 +50,9 @@ class Entry:
     source: str | None  # the array argument out must match ("x" or "grad")
     call: Callable[[dict], Any]
     expected: Callable[[dict], Any]
+    # (arg, label) of matrix values this entry documents otherwise (a valid value it
+    # refuses, or an error it words its own way); its own BAD values cover them
+    skips: frozenset = frozenset()
 
 
 def noise_shape(a: dict) -> tuple:
@@ -446,6 +449,167 @@ VARIANT_ENTRY_POINTS = [
 ]
 ENTRY_POINTS += VARIANT_ENTRY_POINTS
 # ---- end of dropout variants
+
+# ---- Gaussian and variational dropout (fastdrop._gaussian) -----------------------------
+
+from fastdrop import _reference_gaussian as _refg  # noqa: E402
+
+LOG_ALPHA = -1.0  # the log_alpha of the variational entries (not a matrix argument)
+_W = np.linspace(-1.0, 1.0, 12).reshape(4, 3)  # the dense entries' x is (2, 4), w (4, 3)
+_DENSE_X = np.linspace(-2.0, 2.0, 8).reshape(2, 4)
+
+# p = 1 has infinite variance: Gaussian dropout refuses it (BAD values "p = 1")
+_RATE_ONE = frozenset(("p", label) for label in ("int 1", "0-d int 1", "uint8 1"))
+# variational dropout is float32 and float64 only (BAD values "float16")
+_NO_HALF = frozenset((arg, label) for arg in ("x", "grad")
+                     for label in ("float16 scalar", "float16", "byte-swapped float16"))
+# backward calls say "grad must have the noise's shape" (BAD values "noise's shape")
+_NOISE_SHAPE = frozenset(("grad", label) for label in (
+    "shorter than the mask", "transposed to the mask", "0-d for a 1-element mask"))
+
+
+def _ref_gaussian(a: dict, offset=None, training=None) -> np.ndarray:
+    x = np.asarray(a["x"])
+    training = mode_of(a) if training is None else training
+    off = int(a["offset"]) if offset is None else offset
+    y = _refg.gaussian_dropout(x, float(a["p"]), seed=seed_of(a), offset=off, training=training)
+    return _as_result(a, y)
+
+
+def _noise_attrs(kind, shape, seed, offset, p=None, training=True) -> Attrs:
+    shape = tuple(int(d) for d in shape)
+    return Attrs(dict(kind=kind, shape=shape, seed=seed, offset=offset, p=p, training=training,
+                      size=int(np.prod(shape, dtype=np.int64))))
+
+
+def _gaussian_forward_noise(a: dict):
+    return fastdrop.gaussian_dropout_forward(np.ones(a["noise"], np.float32), 0.25, seed=3,
+                                             offset=5)[1]
+
+
+def _ref_gaussian_backward(a: dict, offset=5, p=0.25, seed=3) -> np.ndarray:
+    grad = np.asarray(a["grad"])
+    return _as_result(a, _refg.gaussian_dropout(grad, p, seed=seed, offset=offset))
+
+
+def _glayer(a: dict) -> fastdrop.GaussianDropout:
+    return fastdrop.GaussianDropout(a["p"], seed=a["seed"])
+
+
+def _glayer_backward(a: dict):
+    layer = fastdrop.GaussianDropout(0.25, seed=3)
+    layer(np.ones(a["noise"], np.float32))
+    return layer.backward(a["grad"], out=a["out"])
+
+
+def _ref_glayer_backward(a: dict):
+    return _ref_gaussian_backward(a, offset=0)
+
+
+def _native(y) -> np.ndarray:
+    y = np.asarray(y)
+    return y.astype(y.dtype.newbyteorder("="))
+
+
+def _variational(a: dict):
+    return fastdrop.variational_dropout(a["x"], LOG_ALPHA, **_pick(a, "seed offset training"))
+
+
+def _ref_variational(a: dict):
+    x = np.asarray(a["x"])
+    seed, off, training = seed_of(a), int(a["offset"]), mode_of(a)
+    y = _refg.variational_dropout(x, LOG_ALPHA, seed=seed, offset=off) if training else x
+    return _native(y), _noise_attrs("variational", x.shape, seed, off, training=training)
+
+
+def _variational_backward(a: dict):
+    x = np.ones(a["noise"])
+    _, noise = fastdrop.variational_dropout(x, LOG_ALPHA, seed=3, offset=5)
+    return fastdrop.variational_dropout_backward(a["grad"], x, LOG_ALPHA, noise)
+
+
+def _ref_variational_backward(a: dict):
+    grad = np.asarray(a["grad"])
+    x = np.ones(grad.shape)
+    dx, dla = _refg.variational_dropout_backward(grad, x, np.asarray(LOG_ALPHA, grad.dtype),
+                                                 seed=3, offset=5)
+    return _native(dx), _native(dla)
+
+
+def _dense(a: dict):
+    return fastdrop.variational_dense(_DENSE_X, _W, LOG_ALPHA, **_pick(a, "seed offset training"))
+
+
+def _ref_dense(a: dict):
+    seed, off, training = seed_of(a), int(a["offset"]), mode_of(a)
+    b = (_refg.variational_dense(_DENSE_X, _W, LOG_ALPHA, seed=seed, offset=off) if training
+         else _DENSE_X @ _W)
+    return b, _noise_attrs("dense", (2, 3), seed, off, training=training)
+
+
+def _dense_backward(a: dict):
+    _, noise = fastdrop.variational_dense(_DENSE_X, _W, LOG_ALPHA, seed=3, offset=5)
+    return fastdrop.variational_dense_backward(np.ones((2, 3)), _DENSE_X, _W, LOG_ALPHA, noise)
+
+
+def _ref_dense_backward(a: dict):
+    dx, dw, dla = _refg.variational_dense_backward(np.ones((2, 3)), _DENSE_X, _W,
+                                                   np.full(_W.shape, LOG_ALPHA), seed=3,
+                                                   offset=5)
+    return dx, dw, np.asarray(dla.sum())  # log_alpha a scalar: its gradient summed
+
+
+def _kl(a: dict):
+    """The KL and its gradient to 12 digits (the reference is another formulation)."""
+    kl, grad = fastdrop.kl_sparse_vd(np.linspace(-4.0, 4.0, 10))
+    return round(kl, 12), np.round(grad, 12)
+
+
+def _ref_kl(a: dict):
+    kl, grad = _refg.kl_sparse_vd(np.linspace(-4.0, 4.0, 10))
+    return round(kl, 12), np.round(grad, 12)
+
+
+ENTRY_POINTS += [
+    Entry("gaussian_dropout", frozenset("x p seed offset training out".split()), "x",
+          lambda a: fastdrop.gaussian_dropout(**_pick(a, "x p seed offset training out")),
+          _ref_gaussian, _RATE_ONE),
+    Entry("gaussian_dropout_forward", frozenset("x p seed offset out".split()), "x",
+          lambda a: fastdrop.gaussian_dropout_forward(**_pick(a, "x p seed offset out")),
+          lambda a: (_ref_gaussian(a, training=True),
+                     _noise_attrs("gaussian", np.shape(a["x"]), seed_of(a), int(a["offset"]),
+                                  float(a["p"]))),
+          _RATE_ONE),
+    Entry("gaussian_dropout_backward", frozenset("grad out".split()), "grad",
+          lambda a: fastdrop.gaussian_dropout_backward(a["grad"], _gaussian_forward_noise(a),
+                                                       out=a["out"]),
+          _ref_gaussian_backward, _NOISE_SHAPE),
+    Entry("GaussianDropout", frozenset("p seed".split()), None, _glayer,
+          lambda a: Attrs(dict(p=float(a["p"]), training=True, noise=None,
+                               generator=Attrs(dict(seed=seed_of(a), offset=0)))), _RATE_ONE),
+    Entry("GaussianDropout.forward", frozenset("x p seed training out".split()), "x",
+          lambda a: _glayer(a).forward(a["x"], training=a["training"], out=a["out"]),
+          lambda a: _ref_gaussian(a, offset=0), _RATE_ONE),
+    Entry("GaussianDropout.backward", frozenset("grad out".split()), "grad", _glayer_backward,
+          _ref_glayer_backward, _NOISE_SHAPE),
+    Entry("Noise", frozenset("shape seed offset p training".split()), None,
+          lambda a: fastdrop.Noise("gaussian", a["shape"], a["seed"], a["offset"], a["p"],
+                                   a["training"]),
+          lambda a: _noise_attrs("gaussian", np.atleast_1d(a["shape"]) if np.ndim(a["shape"]) == 0
+                                 else a["shape"], seed_of(a), int(a["offset"]), float(a["p"]),
+                                 bool(a["training"])),
+          _RATE_ONE | {("p", "None")}),  # None: a variational record, no rate
+    Entry("variational_dropout", frozenset("x seed offset training".split()), None,
+          _variational, _ref_variational, _NO_HALF),
+    Entry("variational_dropout_backward", frozenset(["grad"]), None, _variational_backward,
+          _ref_variational_backward, _NO_HALF | _NOISE_SHAPE),
+    Entry("variational_dense", frozenset("seed offset training".split()), None, _dense,
+          _ref_dense),
+    Entry("variational_dense_backward", frozenset(), None, _dense_backward, _ref_dense_backward),
+    Entry("kl_sparse_vd", frozenset(), None, _kl, _ref_kl),
+]
+
+# ---- end Gaussian and variational dropout ----------------------------------------------
 
 ORDER = ["x", "grad", "p", "seed", "offset", "training", "scaling", "store", "accumulate",
          "shape", "bits", "n", "mode", "return_mask", "name", "noise", "out", "mask", "mask_bits"]

@@ -399,7 +399,26 @@ VARIANT_BAD = _table("x", [(f"{_MAXDIMS}-d", _MAXDIMS_X, V, "x must have at most
 _NOT_MC = frozenset(e.name for e in ENTRY_POINTS) - {"mc_dropout"}
 # ---- end of dropout variants
 
-BAD = (
+# ---- Gaussian and variational dropout: what their entries skip above ------------------
+
+_GAUSSIAN = _only("gaussian_dropout", "gaussian_dropout_forward", "GaussianDropout",
+                  "GaussianDropout.forward", "Noise")
+_NOISE_BACKWARD = _only("gaussian_dropout_backward", "GaussianDropout.backward",
+                        "variational_dropout_backward")
+GAUSSIAN_BAD = _table("p", [
+    ("p = 1", 1, V, "p must be in \\[0, 1\\) for Gaussian dropout"), ("p = 1.0", 1.0, V),
+    ("p = uint8 1", np.uint8(1), V)], only=_GAUSSIAN) + _table("x", [
+    ("float16", np.linspace(-2.0, 2.0, 10).astype(np.float16), T, "x must be float32 or float64"),
+    ("float16 scalar", np.float16(2.0), T)], only=_only("variational_dropout")) + _table("grad", [
+    ("float16", np.linspace(0.5, 3.0, 10).astype(np.float16), T,
+     "grad must be float32 or float64")],
+    only=_only("variational_dropout_backward")) + _table("grad", [
+    ("noise's shape: shorter", Joint({"grad": np.ones(5, np.float32), "noise": SHAPE}), V,
+     "grad (and x )?must have the noise's shape"),
+    ("noise's shape: transposed", Joint({"grad": np.ones((5, 2), np.float32), "noise": (2, 5)}),
+     V)], only=_NOISE_BACKWARD)
+
+BAD = GAUSSIAN_BAD + (
     _array_bad("x") + _array_bad("grad") + GRAD_SHAPE_BAD + P_BAD + SEED_BAD + OFFSET_BAD
     + TRAINING_BAD + _flag_bad("mode") + _flag_bad("return_mask") + NAME_BAD + ACCUMULATE_BAD
     + _choice_bad("scaling", "inverted", "inverse") + _choice_bad("store", "bits", "bytes")

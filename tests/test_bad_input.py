@@ -28,6 +28,8 @@ def _applies(value, entry: Entry) -> bool:
         return False
     if value.arg is not None and value.arg not in entry.takes:
         return False
+    if (value.arg, value.label) in entry.skips:
+        return False
     if isinstance(value.value, Joint):
         keys = set(value.value.values) - {IN}
         return entry.source is not None and keys <= entry.takes | {"noise"}

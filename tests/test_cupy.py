@@ -12,7 +12,7 @@ import pytest
 import fastdrop
 from conftest import DTYPES, random_floats
 
-cp = pytest.importorskip("cupy", reason="CuPy is not installed (pip install 'fastdrop[cuda13]')")
+cp = pytest.importorskip("cupy", reason="CuPy is not installed (pip install 'fastdropout[cuda13]')")
 
 
 def _device_count():

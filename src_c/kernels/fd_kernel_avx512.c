@@ -20,23 +20,8 @@ FD_TARGET_BEGIN("avx512f,avx512bw,avx512vl,f16c,avx2")
 #include "fd_kernel_common.h"
 #include "fastdrop/rng.h"
 
-typedef struct fd_x4 {
-    __m256i s0, s1, s2, s3;
-} fd_x4;
-
-/* xoshiro256++ on four lanes at once (VL: ymm rotates). */
-FD_INLINE __m256i next4(fd_x4 *g)
-{
-    const __m256i r = _mm256_add_epi64(_mm256_rol_epi64(_mm256_add_epi64(g->s0, g->s3), 23), g->s0);
-    const __m256i t = _mm256_slli_epi64(g->s1, 17);
-    g->s2 = _mm256_xor_si256(g->s2, g->s0);
-    g->s3 = _mm256_xor_si256(g->s3, g->s1);
-    g->s1 = _mm256_xor_si256(g->s1, g->s2);
-    g->s0 = _mm256_xor_si256(g->s0, g->s3);
-    g->s2 = _mm256_xor_si256(g->s2, t);
-    g->s3 = _mm256_rol_epi64(g->s3, 45);
-    return r;
-}
+#define FD_ROTL4(x, k) _mm256_rol_epi64(x, k) /* VL: one instruction */
+#include "fd_lanes4.h"
 
 typedef struct fd_gen {
     fd_x4 a, b; /* lanes 0-3 and 4-7: two independent chains */
@@ -55,19 +40,7 @@ FD_INLINE fd_cmp cmp_make(uint64_t threshold)
 
 FD_INLINE void gen_seed(fd_gen *g, uint64_t key, uint64_t b)
 {
-    uint64_t s[FD_LANES][4], t[4][FD_LANES];
-    fd_block_seed(key, b, s);
-    for (unsigned w = 0; w < 4; w++)
-        for (unsigned l = 0; l < FD_LANES; l++)
-            t[w][l] = s[l][w];
-    g->a.s0 = _mm256_loadu_si256((const __m256i *)&t[0][0]);
-    g->a.s1 = _mm256_loadu_si256((const __m256i *)&t[1][0]);
-    g->a.s2 = _mm256_loadu_si256((const __m256i *)&t[2][0]);
-    g->a.s3 = _mm256_loadu_si256((const __m256i *)&t[3][0]);
-    g->b.s0 = _mm256_loadu_si256((const __m256i *)&t[0][4]);
-    g->b.s1 = _mm256_loadu_si256((const __m256i *)&t[1][4]);
-    g->b.s2 = _mm256_loadu_si256((const __m256i *)&t[2][4]);
-    g->b.s3 = _mm256_loadu_si256((const __m256i *)&t[3][4]);
+    seed_x4(&g->a, &g->b, key, b);
 }
 
 /* One step of both lane sets: the 64 bytes of positions 64t .. 64t+63 in

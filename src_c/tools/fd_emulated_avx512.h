@@ -16,5 +16,6 @@
 #define FD_TARGET_BEGIN(t)
 #define FD_TARGET_END
 #include "kernels/fd_kernel_avx512.c"
+#include "kernels/fd_normal_avx512.c" /* the normal stream's AVX-512 kernel */
 
 #endif /* FD_EMULATED_AVX512_H */

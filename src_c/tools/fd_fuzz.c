@@ -25,9 +25,9 @@
  *
  * Build and run from the repository root with clang's libFuzzer (.ci/fuzz
  * does this; Debian: clang, libclang-rt-14-dev, libomp-14-dev):
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
- *      -fopenmp -ffp-contract=off -DFD_STREAM_BYTES=8192 -Isrc_c/include -Isrc_c \
- *      -o fd_fuzz src_c/tools/fd_fuzz.c src_c/fd_*.c src_c/kernels/fd_*.c -lm
+ *   CC=clang python3 c_core.py cc -g -O1 -fsanitize=fuzzer,address,undefined \
+ *      -fno-sanitize-recover=all -fopenmp -DFD_STREAM_BYTES=8192 \
+ *      -o fd_fuzz src_c/tools/fd_fuzz.c
  *   mkdir -p corpus && ./fd_fuzz -max_total_time=60 -len_control=0 -max_len=512 \
  *      corpus src_c/tools/fuzz_corpus
  * FD_STREAM_BYTES=8192 sends outputs of 8 KiB and more down the

@@ -3,9 +3,8 @@
  * from the scalar kernels (the CSV files in tests/data).
  *
  * Build and run from the repository root:
- *   cc -O2 -std=c99 -Isrc_c/include -o fd_gen_test_vectors \
- *      src_c/tools/fd_gen_test_vectors.c src_c/fd_*.c src_c/kernels/fd_*.c -lm \
- *      && ./fd_gen_test_vectors tests/data
+ *   python3 c_core.py cc -O2 -o fd_gen_test_vectors \
+ *      src_c/tools/fd_gen_test_vectors.c && ./fd_gen_test_vectors tests/data
  * It selects the scalar kernels before writing anything.
  */
 #include <inttypes.h>
@@ -13,9 +12,8 @@
 #include <stdlib.h>
 #include "fastdrop.h"
 
-#define COMMAND "cc -O2 -std=c99 -Isrc_c/include -o fd_gen_test_vectors " \
-    "src_c/tools/fd_gen_test_vectors.c src_c/fd_*.c src_c/kernels/fd_*.c -lm " \
-    "&& ./fd_gen_test_vectors tests/data"
+#define COMMAND "python3 c_core.py cc -O2 -o fd_gen_test_vectors " \
+    "src_c/tools/fd_gen_test_vectors.c && ./fd_gen_test_vectors tests/data"
 
 static FILE *open_out(const char *dir, const char *name)
 {

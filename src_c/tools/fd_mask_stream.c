@@ -17,11 +17,11 @@
  * them for the tests to find.
  * ISA is "scalar", "avx2" or "avx512"; it runs until stdout is closed.
  * Build (tests/test_dieharder.py does):
- *   cc -O2 -std=gnu11 -Isrc_c/include -Isrc_c -o fd_mask_stream \
- *      src_c/tools/fd_mask_stream.c src_c/fd_*.c src_c/kernels/fd_kernel_*.c -lm
- * With -DFD_EMULATE_AVX512 -mavx2 -mf16c -Isrc_c/tools/simde, and without
- * src_c/kernels/fd_kernel_avx512.c, the AVX-512 kernel is compiled with its
- * intrinsics emulated by SIMDe, for CPUs without AVX-512.
+ *   python3 c_core.py cc -O2 -o fd_mask_stream src_c/tools/fd_mask_stream.c
+ * With -DFD_EMULATE_AVX512 -mavx2 -mf16c -Isrc_c/tools/simde, and
+ * `cc --without avx512` (which leaves out src_c/kernels/fd_kernel_avx512.c),
+ * the AVX-512 kernel is compiled with its intrinsics emulated by SIMDe, for
+ * CPUs without AVX-512.
  * Exit status: 0 when stdout closes, 2 for bad arguments (or a P whose
  * threshold has low bits 0: use the default), 3 for an ISA this CPU
  * cannot run.
