@@ -291,7 +291,8 @@ def main(argv=None):
     summary = {"command": " ".join([Path(sys.executable).name, *sys.argv]),
                "environment": {"python": platform.python_version()}, "steps": [],
                "repeats": args.repeats}
-    sys.path.insert(0, str(ROOT))
+    if next((ROOT / "fastdrop").glob("_core.*.so"), None) is not None:
+        sys.path.insert(0, str(ROOT))  # the checkout's own build; else the installed package
 
     if args.dry_run:
         import fastdrop
