@@ -127,6 +127,22 @@ def _seed(seed) -> int:
     return _generator.draw_seed() if seed is None else _checks.check_seed(seed)
 
 
+def check_backward(grad, mask, out, accumulate):
+    """The checks every backward from a Mask shares: returns (grad, accumulate) checked."""
+    if not isinstance(mask, Mask):
+        raise TypeError(f"mask must be a fastdrop.Mask, got {type(mask).__name__}")
+    grad = _checks.as_float_array(grad, "grad")
+    if grad.shape != mask.shape and not _noise.broadcasts(mask.shape, grad.shape):
+        raise ValueError(f"grad must have the mask's shape {mask.shape} (or one it broadcasts "
+                         f"to), got {grad.shape}")
+    accumulate = _checks.check_flag(accumulate, "accumulate")
+    if out is not None:
+        _checks.check_out(out, grad.shape, grad.dtype)
+    elif accumulate:
+        raise ValueError("accumulate=True needs out, the array to add into")
+    return grad, accumulate
+
+
 def _check_common(x, p, scaling, out, name="x"):
     x = _checks.as_float_array(x, name)
     p = _checks.check_p(p)
@@ -367,18 +383,8 @@ def dropout_backward(grad, mask, *, out=None, accumulate=False):
             return dx
     if _gpu.route(grad=grad, out=out, mask=mask):
         return _gpu.dropout_backward(grad, mask, out=out, accumulate=accumulate)
-    if not isinstance(mask, Mask):
-        raise TypeError(f"mask must be a fastdrop.Mask, got {type(mask).__name__}")
-    grad = _checks.as_float_array(grad, "grad")
+    grad, accumulate = check_backward(grad, mask, out, accumulate)
     broadcast = grad.shape != mask.shape
-    if broadcast and not _noise.broadcasts(mask.shape, grad.shape):
-        raise ValueError(f"grad must have the mask's shape {mask.shape} (or one it broadcasts "
-                         f"to), got {grad.shape}")
-    accumulate = _checks.check_flag(accumulate, "accumulate")
-    if out is not None:
-        _checks.check_out(out, grad.shape, grad.dtype)
-    elif accumulate:
-        raise ValueError("accumulate=True needs out, the array to add into")
     bits = mask._stored_bits()
     if broadcast:
         return _noise.backward(grad, mask, bits, out, accumulate, _flags(mask.scaling, accumulate))

@@ -187,17 +187,7 @@ def alpha_dropout_backward(grad, mask, *, out=None, accumulate=False):
     >>> fastdrop.alpha_dropout_backward(np.ones(4), mask).round(4)
     array([0.8864, 0.8864, 0.8864, 0.    ])
     """
-    if not isinstance(mask, Mask):
-        raise TypeError(f"mask must be a fastdrop.Mask, got {type(mask).__name__}")
-    grad = _checks.as_float_array(grad, "grad")
-    if grad.shape != mask.shape and not noise.broadcasts(mask.shape, grad.shape):
-        raise ValueError(f"grad must have the mask's shape {mask.shape} (or one it broadcasts "
-                         f"to), got {grad.shape}")
-    accumulate = _checks.check_flag(accumulate, "accumulate")
-    if out is not None:
-        _checks.check_out(out, grad.shape, grad.dtype)
-    elif accumulate:
-        raise ValueError("accumulate=True needs out, the array to add into")
+    grad, accumulate = _api.check_backward(grad, mask, out, accumulate)
     bits = mask.packed_bits()
     flags = _core.SCALE | (_core.ACCUMULATE if accumulate else 0)
     return noise.apply(grad, bits, mask.shape, constants(mask.p)[0], flags, out,
