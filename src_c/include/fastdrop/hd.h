@@ -32,4 +32,18 @@
 #define FD_ADD_F64(a, b) ((a) + (b))
 #endif
 
+/* FD_OPAQUE_INT(v): leaves the integer variable v as it is, but hides its value
+ * from the optimizer. The accumulating rules select between the bits of
+ * y + v and of y under an all-ones-or-zero mask; a compiler that sees the
+ * mask's two values may rewrite that select as y + (keep ? v : -0.0),
+ * which is y for every y except a signalling NaN, which it quiets (clang
+ * does, from -O1). SPEC.md says a dropped element keeps its bits, so the
+ * mask goes through FD_OPAQUE_INT first. Device code adds with __fadd_rn and
+ * friends (kernels.cu), which are not folded so. */
+#if defined(__GNUC__) && !defined(__CUDA_ARCH__)
+#define FD_OPAQUE_INT(v) __asm__("" : "+r"(v))
+#else
+#define FD_OPAQUE_INT(v) ((void)0)
+#endif
+
 #endif /* FASTDROP_HD_H */

@@ -131,18 +131,22 @@ FD_HD double fd_f64_value(uint64_t u)
 FD_HD float fd_rule_f32(float x, float y, unsigned keep, float scale, unsigned flags)
 {
     const float v = (flags & FD_RULE_SCALE) ? FD_MUL_F32(x, scale) : x;
-    const uint32_t m = fd_keep_mask32(keep);
-    if (flags & FD_RULE_ACCUMULATE)
+    uint32_t m = fd_keep_mask32(keep);
+    if (flags & FD_RULE_ACCUMULATE) {
+        FD_OPAQUE_INT(m); /* hd.h: a dropped signalling NaN keeps its bits */
         return fd_f32_value((fd_f32_bits(FD_ADD_F32(y, v)) & m) | (fd_f32_bits(y) & ~m));
+    }
     return fd_f32_value(fd_f32_bits(v) & m);
 }
 
 FD_HD double fd_rule_f64(double x, double y, unsigned keep, double scale, unsigned flags)
 {
     const double v = (flags & FD_RULE_SCALE) ? FD_MUL_F64(x, scale) : x;
-    const uint64_t m = fd_keep_mask64(keep);
-    if (flags & FD_RULE_ACCUMULATE)
+    uint64_t m = fd_keep_mask64(keep);
+    if (flags & FD_RULE_ACCUMULATE) {
+        FD_OPAQUE_INT(m); /* hd.h: a dropped signalling NaN keeps its bits */
         return fd_f64_value((fd_f64_bits(FD_ADD_F64(y, v)) & m) | (fd_f64_bits(y) & ~m));
+    }
     return fd_f64_value(fd_f64_bits(v) & m);
 }
 
