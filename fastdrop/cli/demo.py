@@ -198,7 +198,8 @@ def run_demo(epochs=60, seed=0, mc_samples=50, progress=True) -> dict:
     data = load_digits(seed)
     sizes = (data[0].shape[1], HIDDEN, HIDDEN, 10)
     result = {"epochs": epochs, "seed": seed, "sizes": sizes, "n_train": len(data[0]),
-              "n_test": len(data[2]), "p": [P_INPUT, P_HIDDEN, P_HIDDEN], "models": {}}
+              "n_test": len(data[2]), "blas": blas_name(), "p": [P_INPUT, P_HIDDEN, P_HIDDEN],
+              "models": {}}
     with Progress(2 * epochs, "demo", enabled=progress) as bar:
         for name, p in (("no dropout", (0.0, 0.0, 0.0)), ("dropout", (P_INPUT, P_HIDDEN, P_HIDDEN))):
             model = MLP(sizes, p, init_seed=seed, drop_seed=seed + 1)
@@ -218,6 +219,7 @@ def report(r: dict) -> list[str]:
              f"MLP {'-'.join(map(str, r['sizes']))}, ReLU, Adam (lr {LEARNING_RATE}), batch {BATCH}, "
              f"{r['epochs']} epochs; dropout model: p = {r['p'][0]} on the input, "
              f"{r['p'][1]} on each hidden layer",
+             f"BLAS: {r['blas']}",
              "",
              f"{'':<12} {'train acc':>9} {'test acc':>9} {'train loss':>10} {'test loss':>9} "
              f"{'gap (acc)':>9} {'gap (loss)':>10}"]
@@ -274,6 +276,25 @@ def plot(r: dict, path: str) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def blas_name() -> str:
+    """NumPy's BLAS library, version and kernels (threadpoolctl), or "unknown".
+
+    The demo's numbers depend on them: training amplifies the last-bit
+    differences between two BLAS kernels' matrix products (OpenBLAS picks
+    its kernels for the CPU, or as OPENBLAS_CORETYPE says), so two machines
+    with the same fastdrop and seed can end a few test images apart.
+    """
+    if importlib.util.find_spec("threadpoolctl") is None:
+        return "unknown (threadpoolctl is not installed)"
+    from threadpoolctl import threadpool_info  # type: ignore[import-untyped]
+
+    libs = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    if not libs:
+        return "unknown"
+    lib = libs[0]
+    return f"{lib.get('internal_api')} {lib.get('version')}, {lib.get('architecture')} kernels"
 
 
 def one_blas_thread():
