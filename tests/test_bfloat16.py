@@ -12,7 +12,7 @@ import importlib.util
 
 import numpy as np
 import pytest
-from conftest import unavailable
+from conftest import ROOT, unavailable
 
 import fastdrop
 from fastdrop import _reference as ref
@@ -264,3 +264,33 @@ def test_errors_and_variants_that_refuse_bfloat16(bf16):
     for name, call in refused:
         with pytest.raises(TypeError, match=f"{name} must .*got bfloat16"):
             call()
+
+
+def read_known_answers():
+    lines = [ln for ln in (ROOT / "tests" / "data" / "bfloat16-testset.csv").read_text().splitlines()
+             if not ln.startswith("#")]
+    seed, offset, p = (ln.split(", ")[1] for ln in lines[:3])
+    columns = lines[3].split(", ")
+    table = np.array([[int(v, 16) for v in ln.split(", ")[1:]] for ln in lines[4:]], np.uint16)
+    return int(seed, 16), int(offset), float(p), dict(zip(columns[1:], table.T))
+
+
+def test_known_answers_every_kernel(isa, bf16):
+    """tests/data/bfloat16-testset.csv, written from the scalar kernels by
+    src_c/tools/fd_gen_test_vectors.c: the reference and every kernel reproduce it."""
+    seed, offset, p, col = read_known_answers()
+    assert len(col["x"]) == 1000 and p == 0.3
+    x, start = from_bits(col["x"], bf16), from_bits(col["out"], bf16)
+    keep = ref.keep_mask(seed, offset, p, x.size)
+    assert 0 < keep.sum() < x.size
+    for scaling in ("inverted", "classic"):
+        want, want_acc = col[scaling], col[f"{scaling}_accumulate"]
+        np.testing.assert_array_equal(bits(ref.dropout(x, p, seed=seed, offset=offset,
+                                                       scaling=scaling)), want)
+        np.testing.assert_array_equal(bits(ref.dropout_backward(x, keep, p, scaling, out=start)),
+                                      want_acc)
+        y, mask = fastdrop.dropout_forward(x, p, seed=seed, offset=offset, scaling=scaling)
+        np.testing.assert_array_equal(bits(y), want)
+        out = start.copy()
+        fastdrop.dropout_backward(x, mask, out=out, accumulate=True)
+        np.testing.assert_array_equal(bits(out), want_acc)
