@@ -145,24 +145,31 @@ FD_INLINE void apply16_f16(const uint16_t *x, uint16_t *y, __mmask16 k, __m512 s
 
 /* bfloat16 in sixteen 32-bit lanes: widened by a shift (exact), rounded
  * back as fastdrop/half.h's fd_bits_to_bf16 does, in integer operations
- * (no AVX512_BF16: its conversion flushes subnormals to zero), narrowed
- * by truncation (vpmovdw; every lane is below 2**16). */
+ * (no AVX512_BF16: its conversion flushes subnormals to zero). Only
+ * instructions that SIMDe also emulates (tests/test_emulated.py): the
+ * halves widen with AVX2, and the results (below 2**16) narrow by a signed
+ * saturating move, exact after a bias of 0x8000 taken off again in 16 bits. */
 FD_INLINE __m512 widen16_bf16(__m256i h)
 {
-    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+    const __m256i lo = _mm256_cvtepu16_epi32(_mm256_castsi256_si128(h));
+    const __m256i hi = _mm256_cvtepu16_epi32(_mm256_extracti128_si256(h, 1));
+    const __m512i w = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+    return _mm512_castsi512_ps(_mm512_slli_epi32(w, 16));
 }
 
 FD_INLINE __m256i round16_bf16(__m512 v)
 {
     const __m512i f = _mm512_castps_si512(v);
     const __m512i hi = _mm512_srli_epi32(f, 16);
-    const __mmask16 nan = _mm512_cmpgt_epu32_mask(_mm512_and_si512(f, _mm512_set1_epi32(0x7fffffff)),
+    /* both sides non-negative: a signed compare */
+    const __mmask16 nan = _mm512_cmpgt_epi32_mask(_mm512_and_si512(f, _mm512_set1_epi32(0x7fffffff)),
                                                   _mm512_set1_epi32(0x7f800000));
     const __m512i bias = _mm512_add_epi32(_mm512_set1_epi32(0x7fff),
                                           _mm512_and_si512(hi, _mm512_set1_epi32(1)));
     const __m512i rne = _mm512_srli_epi32(_mm512_add_epi32(f, bias), 16);
     const __m512i r = _mm512_mask_or_epi32(rne, nan, hi, _mm512_set1_epi32(0x40));
-    return _mm512_cvtepi32_epi16(r);
+    const __m256i n = _mm512_cvtsepi32_epi16(_mm512_sub_epi32(r, _mm512_set1_epi32(0x8000)));
+    return _mm256_xor_si256(n, _mm256_set1_epi16((short)0x8000));
 }
 
 FD_INLINE void apply16_bf16(const uint16_t *x, uint16_t *y, __mmask16 k, __m512 sv, unsigned flags)
