@@ -294,3 +294,14 @@ def test_known_answers_every_kernel(isa, bf16):
         out = start.copy()
         fastdrop.dropout_backward(x, mask, out=out, accumulate=True)
         np.testing.assert_array_equal(bits(out), want_acc)
+
+
+def test_threads_split_gives_the_same_bits(isa, bf16):
+    """A call large enough to split over threads (fd_parallel.h) equals the reference."""
+    x = sample(300_001, bf16, seed=10)
+    try:
+        fastdrop.set_num_threads(2)
+        y = fastdrop.dropout(x, 0.3, seed=31, offset=999)
+    finally:
+        fastdrop.set_num_threads(None)  # OpenMP's default again
+    assert_same(y, ref.dropout(x, 0.3, seed=31, offset=999), bf16)
