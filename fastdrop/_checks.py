@@ -210,7 +210,8 @@ def as_float_array(x, name: str, bfloat16: bool = False) -> np.ndarray:
             raise TypeError(
                 f"{name} must have dtype float16, float32 or float64 here, got bfloat16 "
                 f"(bfloat16 is taken by dropout, dropout_forward, dropout_backward, "
-                f"Generator and Dropout)"
+                f"Generator, Dropout, spatial_dropout, drop_path, mc_dropout, alpha_dropout, "
+                f"feature_alpha_dropout and their layers)"
             )
         extra = ", float64 or bfloat16" if bfloat16 else " or float64"
         raise TypeError(f"{name} must have dtype float16, float32{extra}, got {x.dtype}")

@@ -426,7 +426,8 @@ except ImportError:  # the rows below are left out
     ml_dtypes = None
 BF16_ENTRIES = _only("dropout", "dropout_forward", "dropout_backward", "Generator.dropout",
                      "Generator.dropout_forward", "Dropout.forward", "Dropout attributes",
-                     "Dropout.backward", "Dropout.backward(mask)", "dropout(noise_shape)")
+                     "Dropout.backward", "Dropout.backward(mask)", "dropout(noise_shape)",
+                     "alpha_dropout", "alpha_dropout_backward", "drop_path", "mc_dropout")
 _NOT_BF16 = frozenset(e.name for e in ENTRY_POINTS) - BF16_ENTRIES
 
 
@@ -449,7 +450,7 @@ BF16_BAD = [] if ml_dtypes is None else [
         ("2-byte void for a bfloat16 input",
          Joint({IN: Make(lambda a: _bf16(np.linspace(-2, 2, 10))),
                 "out": Make(lambda a: np.zeros(10, "V2"))}), T, "out must have dtype bfloat16"),
-    ], only=BF16_ENTRIES - {"dropout(noise_shape)"})
+    ], only=BF16_ENTRIES - {"dropout(noise_shape)", "mc_dropout"})
 
 BAD = BF16_BAD + GAUSSIAN_BAD + (
     _array_bad("x") + _array_bad("grad") + GRAD_SHAPE_BAD + P_BAD + SEED_BAD + OFFSET_BAD

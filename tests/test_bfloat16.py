@@ -250,15 +250,13 @@ def test_errors_and_variants_that_refuse_bfloat16(bf16):
     with pytest.raises(TypeError, match="out must have dtype bfloat16"):
         fastdrop.dropout_backward(x, mask, out=np.zeros(x.shape, np.float32), accumulate=True)
     refused = [
-        ("x", lambda: fastdrop.spatial_dropout(x, 0.5, seed=1)),
-        ("x", lambda: fastdrop.drop_path(x, 0.5, seed=1)),
-        ("x", lambda: fastdrop.alpha_dropout(x, 0.5, seed=1)),
-        ("x", lambda: fastdrop.feature_alpha_dropout(x, 0.5, seed=1)),
-        ("x", lambda: fastdrop.mc_dropout(x, 0.5, 2, seed=1)),
         ("x", lambda: fastdrop.drop_block(x, 0.1, block_size=2, seed=1)),
+        ("x", lambda: fastdrop.DropBlock(0.1, block_size=2, seed=1)(x)),
         ("x", lambda: fastdrop.dropout_add(x, x, 0.5, seed=1)),
         ("x", lambda: fastdrop.gaussian_dropout(x, 0.5, seed=1)),
-        ("grad", lambda: fastdrop.alpha_dropout_backward(x, mask)),
+        ("x", lambda: fastdrop.gaussian_dropout_forward(x, 0.5, seed=1)),
+        ("x", lambda: fastdrop.GaussianDropout(0.5, seed=1)(x)),
+        ("x", lambda: fastdrop.variational_dropout(x, np.zeros(x.shape, np.float32), seed=1)),
         ("grad", lambda: fastdrop.dropout_add_backward(x, mask)),
     ]
     for name, call in refused:
@@ -305,3 +303,36 @@ def test_threads_split_gives_the_same_bits(isa, bf16):
     finally:
         fastdrop.set_num_threads(None)  # OpenMP's default again
     assert_same(y, ref.dropout(x, 0.3, seed=31, offset=999), bf16)
+
+
+def test_variants_through_the_core_every_kernel(isa, bf16):
+    """spatial_dropout, drop_path, mc_dropout, alpha_dropout and feature_alpha_dropout (and
+    their layers) against the variants' reference (SPEC.md section 10)."""
+    from fastdrop import _reference_variants as rv
+
+    x = sample(3 * 4 * 5 * 6, bf16, seed=11).reshape(3, 4, 5, 6)
+    grad = no_nan(x.size, bf16, 12).reshape(x.shape)
+    y, mask = fastdrop.spatial_dropout(x, 0.4, seed=6, offset=3, return_mask=True)
+    assert_same(y, rv.dropout(x, 0.4, seed=6, offset=3, nshape=(3, 4, 1, 1)), bf16)
+    assert_same(fastdrop.dropout_backward(grad, mask),
+                rv.backward(grad, 6, 3, 0.4, (3, 4, 1, 1)), bf16)
+    y = fastdrop.spatial_dropout(x, 0.4, seed=6, data_format="channels_last")
+    assert_same(y, rv.dropout(x, 0.4, seed=6, nshape=(3, 1, 1, 6)), bf16)
+    for scale_by_keep, scaling in ((True, "inverted"), (False, "classic")):
+        y = fastdrop.drop_path(x, 0.5, seed=2, scale_by_keep=scale_by_keep)
+        assert_same(y, rv.dropout(x, 0.5, seed=2, nshape=(3, 1, 1, 1), scaling=scaling), bf16)
+    samples = fastdrop.mc_dropout(x, 0.3, 3, seed=4, offset=1)
+    assert samples.dtype == bf16 and samples.shape == (3,) + x.shape
+    for t in range(3):
+        assert_same(samples[t], ref.dropout(x, 0.3, seed=4, offset=1 + t * x.size), bf16)
+    for p in (0.0, 0.2, 1.0):
+        y, mask = fastdrop.alpha_dropout(x, p, seed=8, return_mask=True)
+        assert_same(y, rv.alpha_dropout(x, p, seed=8), bf16)
+        assert_same(fastdrop.alpha_dropout_backward(grad, mask),
+                    rv.alpha_backward(grad, 8, 0, p, x.shape), bf16)
+    y = fastdrop.feature_alpha_dropout(x, 0.3, seed=9)
+    assert_same(y, rv.alpha_dropout(x, 0.3, seed=9, nshape=(3, 4, 1, 1)), bf16)
+    for layer in (fastdrop.SpatialDropout(0.3, seed=1), fastdrop.DropPath(0.3, seed=1),
+                  fastdrop.AlphaDropout(0.3, seed=1)):
+        assert layer(x).dtype == bf16 and layer.backward(grad).dtype == bf16
+        assert_same(layer.eval()(x), x, bf16)
