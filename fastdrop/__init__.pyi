@@ -15,7 +15,8 @@ import numpy.typing as npt
 _F = TypeVar("_F", bound=np.float16 | np.float32 | np.float64)
 _G = TypeVar("_G", bound=np.float16 | np.float32 | np.float64)
 # bfloat16 (ml_dtypes.bfloat16, a numpy.generic subclass that these stubs do not import):
-# dropout, dropout_forward, dropout_backward, Generator and Dropout keep an array's dtype.
+# dropout, dropout_forward, dropout_backward, Generator, Dropout, spatial_dropout,
+# drop_path, mc_dropout, alpha_dropout and feature_alpha_dropout keep an array's dtype.
 _B = TypeVar("_B", bound=np.generic)
 _AnyFloat = npt.NDArray[np.floating[Any]]
 _Real = float | np.floating[Any] | np.integer[Any] | Fraction
@@ -430,6 +431,18 @@ def spatial_dropout(
 ) -> npt.NDArray[_F]: ...
 @overload
 def spatial_dropout(
+    x: npt.NDArray[_B],
+    p: _Real = 0.5,
+    *,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    data_format: _DataFormat = "channels_first",
+    training: _Flag = True,
+    out: npt.NDArray[_B] | None = None,
+    return_mask: Literal[False] = False,
+) -> npt.NDArray[_B]: ...
+@overload
+def spatial_dropout(
     x: npt.ArrayLike,
     p: _Real = 0.5,
     *,
@@ -453,6 +466,17 @@ def alpha_dropout(
 ) -> npt.NDArray[_F]: ...
 @overload
 def alpha_dropout(
+    x: npt.NDArray[_B],
+    p: _Real = 0.5,
+    *,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    training: _Flag = True,
+    out: npt.NDArray[_B] | None = None,
+    return_mask: Literal[False] = False,
+) -> npt.NDArray[_B]: ...
+@overload
+def alpha_dropout(
     x: npt.ArrayLike,
     p: _Real = 0.5,
     *,
@@ -474,6 +498,18 @@ def feature_alpha_dropout(
     out: npt.NDArray[_F] | None = None,
     return_mask: Literal[False] = False,
 ) -> npt.NDArray[_F]: ...
+@overload
+def feature_alpha_dropout(
+    x: npt.NDArray[_B],
+    p: _Real = 0.5,
+    *,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    data_format: _DataFormat = "channels_first",
+    training: _Flag = True,
+    out: npt.NDArray[_B] | None = None,
+    return_mask: Literal[False] = False,
+) -> npt.NDArray[_B]: ...
 @overload
 def feature_alpha_dropout(
     x: npt.ArrayLike,
@@ -506,6 +542,19 @@ def drop_path(
     out: npt.NDArray[_F] | None = None,
     return_mask: Literal[False] = False,
 ) -> npt.NDArray[_F]: ...
+@overload
+def drop_path(
+    x: npt.NDArray[_B],
+    p: _Real = 0.5,
+    *,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    mode: Literal["row", "batch"] = "row",
+    scale_by_keep: _Flag = True,
+    training: _Flag = True,
+    out: npt.NDArray[_B] | None = None,
+    return_mask: Literal[False] = False,
+) -> npt.NDArray[_B]: ...
 @overload
 def drop_path(
     x: npt.ArrayLike,
@@ -557,6 +606,18 @@ def mc_dropout(
     broadcast_dims: _Axes | None = None,
     out: npt.NDArray[_F] | None = None,
 ) -> npt.NDArray[_F]: ...
+@overload
+def mc_dropout(
+    x: npt.NDArray[_B],
+    p: _Real = 0.5,
+    samples: _Int = 8,
+    *,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    noise_shape: _NoiseShape | None = None,
+    broadcast_dims: _Axes | None = None,
+    out: npt.NDArray[_B] | None = None,
+) -> npt.NDArray[_B]: ...
 @overload
 def mc_dropout(
     x: npt.ArrayLike,

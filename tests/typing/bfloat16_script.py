@@ -24,6 +24,13 @@ def main() -> None:
     layer = fastdrop.Dropout(0.5, seed=1)
     assert_type(layer(x), npt.NDArray[ml_dtypes.bfloat16])
     assert_type(layer.backward(x), npt.NDArray[ml_dtypes.bfloat16])
+    x4 = np.ones((2, 3, 4, 4), ml_dtypes.bfloat16)
+    assert_type(fastdrop.spatial_dropout(x4, 0.5, seed=1), npt.NDArray[ml_dtypes.bfloat16])
+    assert_type(fastdrop.drop_path(x4, 0.5, seed=1), npt.NDArray[ml_dtypes.bfloat16])
+    assert_type(fastdrop.mc_dropout(x4, 0.5, 2, seed=1), npt.NDArray[ml_dtypes.bfloat16])
+    assert_type(fastdrop.alpha_dropout(x4, 0.5, seed=1), npt.NDArray[ml_dtypes.bfloat16])
+    assert_type(fastdrop.feature_alpha_dropout(x4, 0.5, seed=1),
+                npt.NDArray[ml_dtypes.bfloat16])
     assert y.dtype == x.dtype
 
 
