@@ -14,6 +14,10 @@ import numpy.typing as npt
 
 _F = TypeVar("_F", bound=np.float16 | np.float32 | np.float64)
 _G = TypeVar("_G", bound=np.float16 | np.float32 | np.float64)
+# bfloat16 (ml_dtypes.bfloat16, a numpy.generic subclass that these stubs do not import):
+# dropout, dropout_forward, dropout_backward, Generator, Dropout, spatial_dropout,
+# drop_path, mc_dropout, alpha_dropout and feature_alpha_dropout keep an array's dtype.
+_B = TypeVar("_B", bound=np.generic)
 _AnyFloat = npt.NDArray[np.floating[Any]]
 _Real = float | np.floating[Any] | np.integer[Any] | Fraction
 _Int = int | np.integer[Any]
@@ -98,6 +102,19 @@ def dropout(
 ) -> npt.NDArray[_F]: ...
 @overload
 def dropout(
+    x: npt.NDArray[_B],
+    p: _Real = 0.5,
+    *,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    training: _Flag = True,
+    scaling: _Scaling = "inverted",
+    out: npt.NDArray[_B] | None = None,
+    noise_shape: _NoiseShape | None = None,
+    broadcast_dims: _Axes | None = None,
+) -> npt.NDArray[_B]: ...
+@overload
+def dropout(
     x: npt.ArrayLike,
     p: _Real = 0.5,
     *,
@@ -124,6 +141,19 @@ def dropout_forward(
 ) -> tuple[npt.NDArray[_F], Mask]: ...
 @overload
 def dropout_forward(
+    x: npt.NDArray[_B],
+    p: _Real = 0.5,
+    *,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    scaling: _Scaling = "inverted",
+    store: _Store = "bits",
+    out: npt.NDArray[_B] | None = None,
+    noise_shape: _NoiseShape | None = None,
+    broadcast_dims: _Axes | None = None,
+) -> tuple[npt.NDArray[_B], Mask]: ...
+@overload
+def dropout_forward(
     x: npt.ArrayLike,
     p: _Real = 0.5,
     *,
@@ -143,6 +173,14 @@ def dropout_backward(
     out: npt.NDArray[_G] | None = None,
     accumulate: _Flag = False,
 ) -> npt.NDArray[_G]: ...
+@overload
+def dropout_backward(
+    grad: npt.NDArray[_B],
+    mask: Mask,
+    *,
+    out: npt.NDArray[_B] | None = None,
+    accumulate: _Flag = False,
+) -> npt.NDArray[_B]: ...
 @overload
 def dropout_backward(
     grad: npt.ArrayLike,
@@ -212,6 +250,18 @@ class Generator:
     @overload
     def dropout(
         self,
+        x: npt.NDArray[_B],
+        p: _Real = 0.5,
+        *,
+        training: _Flag = True,
+        scaling: _Scaling = "inverted",
+        out: npt.NDArray[_B] | None = None,
+        noise_shape: _NoiseShape | None = None,
+        broadcast_dims: _Axes | None = None,
+    ) -> npt.NDArray[_B]: ...
+    @overload
+    def dropout(
+        self,
         x: npt.ArrayLike,
         p: _Real = 0.5,
         *,
@@ -233,6 +283,18 @@ class Generator:
         noise_shape: _NoiseShape | None = None,
         broadcast_dims: _Axes | None = None,
     ) -> tuple[npt.NDArray[_F], Mask]: ...
+    @overload
+    def dropout_forward(
+        self,
+        x: npt.NDArray[_B],
+        p: _Real = 0.5,
+        *,
+        scaling: _Scaling = "inverted",
+        store: _Store = "bits",
+        out: npt.NDArray[_B] | None = None,
+        noise_shape: _NoiseShape | None = None,
+        broadcast_dims: _Axes | None = None,
+    ) -> tuple[npt.NDArray[_B], Mask]: ...
     @overload
     def dropout_forward(
         self,
@@ -282,12 +344,30 @@ class Dropout:
     @overload
     def forward(
         self,
+        x: npt.NDArray[_B],
+        *,
+        training: _Flag | None = None,
+        return_mask: Literal[False] = False,
+        out: npt.NDArray[_B] | None = None,
+    ) -> npt.NDArray[_B]: ...
+    @overload
+    def forward(
+        self,
         x: npt.NDArray[_F] | _F,
         *,
         training: _Flag | None = None,
         return_mask: Literal[True],
         out: npt.NDArray[_F] | None = None,
     ) -> tuple[npt.NDArray[_F], Mask | None]: ...
+    @overload
+    def forward(
+        self,
+        x: npt.NDArray[_B],
+        *,
+        training: _Flag | None = None,
+        return_mask: Literal[True],
+        out: npt.NDArray[_B] | None = None,
+    ) -> tuple[npt.NDArray[_B], Mask | None]: ...
     @overload
     def forward(
         self,
@@ -319,6 +399,15 @@ class Dropout:
     @overload
     def backward(
         self,
+        grad: npt.NDArray[_B],
+        mask: Mask | None = None,
+        *,
+        out: npt.NDArray[_B] | None = None,
+        accumulate: _Flag = False,
+    ) -> npt.NDArray[_B]: ...
+    @overload
+    def backward(
+        self,
         grad: npt.ArrayLike,
         mask: Mask | None = None,
         *,
@@ -340,6 +429,18 @@ def spatial_dropout(
     out: npt.NDArray[_F] | None = None,
     return_mask: Literal[False] = False,
 ) -> npt.NDArray[_F]: ...
+@overload
+def spatial_dropout(
+    x: npt.NDArray[_B],
+    p: _Real = 0.5,
+    *,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    data_format: _DataFormat = "channels_first",
+    training: _Flag = True,
+    out: npt.NDArray[_B] | None = None,
+    return_mask: Literal[False] = False,
+) -> npt.NDArray[_B]: ...
 @overload
 def spatial_dropout(
     x: npt.ArrayLike,
@@ -365,6 +466,17 @@ def alpha_dropout(
 ) -> npt.NDArray[_F]: ...
 @overload
 def alpha_dropout(
+    x: npt.NDArray[_B],
+    p: _Real = 0.5,
+    *,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    training: _Flag = True,
+    out: npt.NDArray[_B] | None = None,
+    return_mask: Literal[False] = False,
+) -> npt.NDArray[_B]: ...
+@overload
+def alpha_dropout(
     x: npt.ArrayLike,
     p: _Real = 0.5,
     *,
@@ -386,6 +498,18 @@ def feature_alpha_dropout(
     out: npt.NDArray[_F] | None = None,
     return_mask: Literal[False] = False,
 ) -> npt.NDArray[_F]: ...
+@overload
+def feature_alpha_dropout(
+    x: npt.NDArray[_B],
+    p: _Real = 0.5,
+    *,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    data_format: _DataFormat = "channels_first",
+    training: _Flag = True,
+    out: npt.NDArray[_B] | None = None,
+    return_mask: Literal[False] = False,
+) -> npt.NDArray[_B]: ...
 @overload
 def feature_alpha_dropout(
     x: npt.ArrayLike,
@@ -418,6 +542,19 @@ def drop_path(
     out: npt.NDArray[_F] | None = None,
     return_mask: Literal[False] = False,
 ) -> npt.NDArray[_F]: ...
+@overload
+def drop_path(
+    x: npt.NDArray[_B],
+    p: _Real = 0.5,
+    *,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    mode: Literal["row", "batch"] = "row",
+    scale_by_keep: _Flag = True,
+    training: _Flag = True,
+    out: npt.NDArray[_B] | None = None,
+    return_mask: Literal[False] = False,
+) -> npt.NDArray[_B]: ...
 @overload
 def drop_path(
     x: npt.ArrayLike,
@@ -469,6 +606,18 @@ def mc_dropout(
     broadcast_dims: _Axes | None = None,
     out: npt.NDArray[_F] | None = None,
 ) -> npt.NDArray[_F]: ...
+@overload
+def mc_dropout(
+    x: npt.NDArray[_B],
+    p: _Real = 0.5,
+    samples: _Int = 8,
+    *,
+    seed: _Seed = None,
+    offset: _Int = 0,
+    noise_shape: _NoiseShape | None = None,
+    broadcast_dims: _Axes | None = None,
+    out: npt.NDArray[_B] | None = None,
+) -> npt.NDArray[_B]: ...
 @overload
 def mc_dropout(
     x: npt.ArrayLike,

@@ -115,6 +115,14 @@ def _inference(x, p, scaling, out):
     y = np.empty_like(x, order="K") if out is None else out
     if scaling == "inverted":
         np.copyto(y, x)
+    elif _checks.is_bfloat16(x.dtype):
+        # fl(x * fl32(1 - p)) rounded once to bfloat16: the core's kept-element
+        # rule under a mask that keeps everything
+        result, work = _target(x, out)
+        if x.size:
+            ones = np.full((x.size + 7) // 8, 0xFF, np.uint8)
+            _core.apply_bits(ones, _source(x, work), work, 1.0 - p, _core.SCALE)
+        return _finish(result, work)
     else:
         ct = np.float32 if x.dtype.kind == "f" and x.dtype.itemsize == 2 else x.dtype.type
         with np.errstate(all="ignore"):
@@ -127,11 +135,12 @@ def _seed(seed) -> int:
     return _generator.draw_seed() if seed is None else _checks.check_seed(seed)
 
 
-def check_backward(grad, mask, out, accumulate):
-    """The checks every backward from a Mask shares: returns (grad, accumulate) checked."""
+def check_backward(grad, mask, out, accumulate, bfloat16=False):
+    """The checks every backward from a Mask shares: returns (grad, accumulate) checked
+    (bfloat16: grad may be bfloat16, see `_checks.as_float_array`)."""
     if not isinstance(mask, Mask):
         raise TypeError(f"mask must be a fastdrop.Mask, got {type(mask).__name__}")
-    grad = _checks.as_float_array(grad, "grad")
+    grad = _checks.as_float_array(grad, "grad", bfloat16)
     if grad.shape != mask.shape and not _noise.broadcasts(mask.shape, grad.shape):
         raise ValueError(f"grad must have the mask's shape {mask.shape} (or one it broadcasts "
                          f"to), got {grad.shape}")
@@ -143,8 +152,8 @@ def check_backward(grad, mask, out, accumulate):
     return grad, accumulate
 
 
-def _check_common(x, p, scaling, out, name="x"):
-    x = _checks.as_float_array(x, name)
+def _check_common(x, p, scaling, out, name="x", bfloat16=False):
+    x = _checks.as_float_array(x, name, bfloat16)
     p = _checks.check_p(p)
     scaling = _checks.check_choice(scaling, "scaling", _checks.SCALINGS)
     if out is not None:
@@ -160,9 +169,10 @@ def dropout(x, p=0.5, *, seed=None, offset=0, training=True, scaling="inverted",
 
     Parameters
     ----------
-    x : array_like of float16, float32 or float64
+    x : array_like of float16, float32, float64 or bfloat16
         Input, any shape (0-d and empty included), memory layout and byte
-        order. Lists of floats become float64; ndarray subclasses are read as
+        order. bfloat16 is ``ml_dtypes.bfloat16`` (computed in float32 and
+        rounded once, as float16). Lists of floats become float64; ndarray subclasses are read as
         plain arrays; masked arrays are refused.
     p : float, default=0.5
         Drop probability in [0, 1]. p = 0 keeps every element, p = 1 drops all.
@@ -228,8 +238,8 @@ def dropout(x, p=0.5, *, seed=None, offset=0, training=True, scaling="inverted",
     -----
     Dropped elements are exactly +0.0, whatever x holds there (NaN and inf
     included). Kept elements are ``x * scale`` with ``scale = 1 / (1 - p)``
-    rounded once to the compute type (float32 for float16 input, which is
-    rounded back once). The element is kept iff its 32-bit uniform is below
+    rounded once to the compute type (float32 for float16 and bfloat16
+    input, which is rounded back once). The element is kept iff its 32-bit uniform is below
     ``floor((1 - p) * 2**32)`` (clamped to [1, 2**32 - 1] for 0 < p < 1),
     so the keep probability is within 2**-32 of 1 - p. The work runs
     without the GIL, on several threads for large arrays (`set_num_threads`),
@@ -254,7 +264,7 @@ def dropout(x, p=0.5, *, seed=None, offset=0, training=True, scaling="inverted",
             return y
     if noise_shape is None and broadcast_dims is None and _gpu.route(x=x, out=out):
         return _gpu.dropout(x, p, seed=seed, offset=offset, training=training, scaling=scaling, out=out)
-    x, p, scaling = _check_common(x, p, scaling, out)
+    x, p, scaling = _check_common(x, p, scaling, out, bfloat16=True)
     training = _checks.check_flag(training, "training")
     nshape = _noise.resolve(x.shape, noise_shape, broadcast_dims)
     offset = _checks.check_offset(offset, x.size if nshape is None else _noise.size(nshape))
@@ -314,7 +324,7 @@ def dropout_forward(x, p=0.5, *, seed=None, offset=0, scaling="inverted", store=
             return fast
     if noise_shape is None and broadcast_dims is None and _gpu.route(x=x, out=out):
         return _gpu.dropout_forward(x, p, seed=seed, offset=offset, scaling=scaling, store=store, out=out)
-    x, p, scaling = _check_common(x, p, scaling, out)
+    x, p, scaling = _check_common(x, p, scaling, out, bfloat16=True)
     store = _checks.check_choice(store, "store", _checks.STORES)
     nshape = _noise.resolve(x.shape, noise_shape, broadcast_dims)
     offset = _checks.check_offset(offset, x.size if nshape is None else _noise.size(nshape))
@@ -331,7 +341,7 @@ def dropout_backward(grad, mask, *, out=None, accumulate=False):
 
     Parameters
     ----------
-    grad : array_like of float16, float32 or float64
+    grad : array_like of float16, float32, float64 or bfloat16
         Gradient of the loss with respect to the forward output; the mask's
         shape, or a shape the mask broadcasts to (same number of axes, the
         mask's length 1 or grad's on each): the mask of a forward with a
@@ -383,7 +393,7 @@ def dropout_backward(grad, mask, *, out=None, accumulate=False):
             return dx
     if _gpu.route(grad=grad, out=out, mask=mask):
         return _gpu.dropout_backward(grad, mask, out=out, accumulate=accumulate)
-    grad, accumulate = check_backward(grad, mask, out, accumulate)
+    grad, accumulate = check_backward(grad, mask, out, accumulate, bfloat16=True)
     broadcast = grad.shape != mask.shape
     bits = mask._stored_bits()
     if broadcast:

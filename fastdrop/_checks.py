@@ -176,12 +176,24 @@ def refuse_foreign(x, name: str) -> None:
         )
 
 
-def as_float_array(x, name: str) -> np.ndarray:
+def is_bfloat16(dtype) -> bool:
+    """True for a bfloat16 dtype (``ml_dtypes.bfloat16``), told by its name and size.
+
+    The dtype is registered by another package at run time, so it has no
+    fixed type number and fastdrop does not import that package.
+    """
+    return dtype.name == "bfloat16" and dtype.itemsize == 2
+
+
+def as_float_array(x, name: str, bfloat16: bool = False) -> np.ndarray:
     """x as a plain ndarray of float16, float32 or float64 (any layout, any byte order).
 
-    Array-likes go through ``np.asarray``; subclasses of ndarray are viewed
-    as plain ndarrays, except masked arrays, which are refused, as are
-    foreign arrays that cannot become NumPy arrays safely (`refuse_foreign`).
+    With bfloat16, arrays of dtype bfloat16 are taken too; without, they
+    are refused with a TypeError naming the dtype (the functions that do
+    not compute in bfloat16 yet). Array-likes go through ``np.asarray``;
+    subclasses of ndarray are viewed as plain ndarrays, except masked
+    arrays, which are refused, as are foreign arrays that cannot become
+    NumPy arrays safely (`refuse_foreign`).
     """
     if type(x) is not np.ndarray:
         _not_masked(x, name)
@@ -192,9 +204,17 @@ def as_float_array(x, name: str) -> np.ndarray:
             raise TypeError(f"{name} must be an array of floats: {exc}") from None
     dt = x.dtype
     if dt.kind != "f" or dt.itemsize not in (2, 4, 8):  # float16/32/64, either byte order
-        raise TypeError(
-            f"{name} must have dtype float16, float32 or float64, got {x.dtype}"
-        )
+        if is_bfloat16(dt):
+            if bfloat16:
+                return x
+            raise TypeError(
+                f"{name} must have dtype float16, float32 or float64 here, got bfloat16 "
+                f"(bfloat16 is taken by dropout, dropout_forward, dropout_backward, "
+                f"Generator, Dropout, spatial_dropout, drop_path, mc_dropout, alpha_dropout, "
+                f"feature_alpha_dropout and their layers)"
+            )
+        extra = ", float64 or bfloat16" if bfloat16 else " or float64"
+        raise TypeError(f"{name} must have dtype float16, float32{extra}, got {x.dtype}")
     return x
 
 
@@ -208,7 +228,8 @@ def check_out(out, shape: tuple, dtype: np.dtype, name: str = "out") -> np.ndarr
         raise TypeError(f"{name} must be a numpy.ndarray, got {type(out).__name__}")
     if type(out) is not np.ndarray:
         _not_masked(out, name)
-    if out.dtype != dtype and (out.dtype.kind, out.dtype.itemsize) != (dtype.kind, dtype.itemsize):
+    if out.dtype != dtype and ((out.dtype.kind, out.dtype.itemsize) != (dtype.kind, dtype.itemsize)
+                               or dtype.kind != "f"):
         raise TypeError(f"{name} must have dtype {dtype}, got {out.dtype}")
     if out.shape != shape:
         raise ValueError(f"{name} must have shape {shape}, got {out.shape}")
@@ -249,6 +270,7 @@ __all__ = [
     "check_p",
     "check_seed",
     "is_cupy_array",
+    "is_bfloat16",
     "is_direct",
     "native",
     "refuse_foreign",

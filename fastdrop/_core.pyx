@@ -2,7 +2,9 @@
 """Thin wrappers over the C core.
 
 Callers (``fastdrop._api``) pass C-contiguous, aligned, native-order arrays
-of one float dtype (any shape; float16 data goes to C as its uint16 bits).
+of one float dtype (any shape; float16 and bfloat16 data go to C as their
+uint16 bits; bfloat16 is a dtype of another package, ml_dtypes, told by its
+name and size, since its type number is assigned when it is registered).
 These functions check what the C core cannot (array types, dtypes, sizes),
 call C without the GIL and turn its status codes into exceptions.
 ``dropout_fast`` is the one exception: it takes a public call's arguments
@@ -59,11 +61,32 @@ cdef int _check(int rc) except -1:
 cdef int _FAST_FLAGS = cnp.NPY_ARRAY_C_CONTIGUOUS | cnp.NPY_ARRAY_ALIGNED
 cdef object _U64_END = 1 << 64
 cdef int _NPY_HALF = np.dtype(np.float16).num
+cdef int _NPY_USERDEF = 256  # the first type number of a dtype registered at run time
+# The dispatch code of bfloat16 (not a type number: bfloat16 has none fixed).
+cdef int _BF16 = -2
+# The type number of the last bfloat16 dtype seen (-1: none yet).
+cdef int _bf16_num = -1
 
 
-cdef inline bint _is_float(int typenum):
-    """True for the type numbers of float32, float64 and float16."""
-    return typenum == cnp.NPY_FLOAT or typenum == cnp.NPY_DOUBLE or typenum == _NPY_HALF
+cdef int _bf16_code(int typenum, object dtype) except -3:
+    """_BF16 if typenum (a user-defined type number) is a bfloat16 dtype, else -1."""
+    global _bf16_num
+    if typenum == _bf16_num:
+        return _BF16
+    if typenum >= _NPY_USERDEF and dtype.name == "bfloat16" and dtype.itemsize == 2:
+        _bf16_num = typenum
+        return _BF16
+    return -1
+
+
+cdef inline int _float_code(int typenum, object dtype) except -3:
+    """The dispatch code of an array's dtype: the type number of float32, float64
+    and float16, _BF16 for bfloat16, -1 for any other dtype."""
+    if typenum == cnp.NPY_FLOAT or typenum == cnp.NPY_DOUBLE or typenum == _NPY_HALF:
+        return typenum
+    if typenum < _NPY_USERDEF:
+        return -1
+    return _bf16_code(typenum, dtype)
 
 
 cdef bint _plain(object a, int flags):
@@ -86,29 +109,35 @@ cdef uint8_t *_bits_ptr(object bits, size_t n) except? NULL:
     return <uint8_t *>cnp.PyArray_DATA(<cnp.ndarray>bits)
 
 
-cdef int _pair(object x, object y) except -1:
-    """Check that x and y are plain arrays of one float dtype and size; return its type number."""
+cdef int _pair(object x, object y) except -3:
+    """Check that x and y are plain arrays of one float dtype and size; return its
+    dispatch code (`_float_code`)."""
     if not _plain(x, _FAST_FLAGS) or not _plain(y, _FAST_FLAGS | cnp.NPY_ARRAY_WRITEABLE):
         raise TypeError("x and y must be C-contiguous, aligned, native-order arrays")
     cdef int typenum = cnp.PyArray_TYPE(<cnp.ndarray>x)
     if typenum != cnp.PyArray_TYPE(<cnp.ndarray>y):
         raise TypeError("x and y differ in dtype")
-    if not _is_float(typenum):
+    cdef int code = _float_code(typenum, x.dtype)
+    if code == -1:
         raise TypeError(f"unsupported dtype {x.dtype}")
     if cnp.PyArray_SIZE(<cnp.ndarray>x) != cnp.PyArray_SIZE(<cnp.ndarray>y):
         raise ValueError("x and y differ in size")
-    return typenum
+    return code
 
 
 cdef int _run_dropout(int typenum, const fd_stream *s, const void *x, void *y, uint8_t *bits,
                       size_t n, double scale, unsigned flags) noexcept:
-    """The C dropout of the dtype typenum, without the GIL; returns its status."""
+    """The C dropout of the dtype typenum (a `_float_code`), without the GIL; returns its
+    status."""
     cdef int rc
     with nogil:
         if typenum == cnp.NPY_FLOAT:
             rc = fd_dropout_f32(s, <const float *>x, <float *>y, bits, n, <float>scale, flags)
         elif typenum == cnp.NPY_DOUBLE:
             rc = fd_dropout_f64(s, <const double *>x, <double *>y, bits, n, scale, flags)
+        elif typenum == _BF16:
+            rc = fd_dropout_bf16(s, <const uint16_t *>x, <uint16_t *>y, bits, n, <float>scale,
+                                 flags)
         else:
             rc = fd_dropout_f16(s, <const uint16_t *>x, <uint16_t *>y, bits, n, <float>scale, flags)
     return rc
@@ -116,13 +145,17 @@ cdef int _run_dropout(int typenum, const fd_stream *s, const void *x, void *y, u
 
 cdef int _run_apply_bits(int typenum, const uint8_t *bits, const void *x, void *y, size_t n,
                          double scale, unsigned flags) noexcept:
-    """The C apply_bits of the dtype typenum, without the GIL; returns its status."""
+    """The C apply_bits of the dtype typenum (a `_float_code`), without the GIL; returns
+    its status."""
     cdef int rc
     with nogil:
         if typenum == cnp.NPY_FLOAT:
             rc = fd_apply_bits_f32(bits, <const float *>x, <float *>y, n, <float>scale, flags)
         elif typenum == cnp.NPY_DOUBLE:
             rc = fd_apply_bits_f64(bits, <const double *>x, <double *>y, n, scale, flags)
+        elif typenum == _BF16:
+            rc = fd_apply_bits_bf16(bits, <const uint16_t *>x, <uint16_t *>y, n, <float>scale,
+                                    flags)
         else:
             rc = fd_apply_bits_f16(bits, <const uint16_t *>x, <uint16_t *>y, n, <float>scale, flags)
     return rc
@@ -175,7 +208,8 @@ cdef object _fast_forward(object x, object p, object seed, object offset, object
         return NotImplemented
     cdef cnp.ndarray xa = <cnp.ndarray>x
     cdef int typenum = cnp.PyArray_TYPE(xa)
-    if not _is_float(typenum):
+    cdef int code = _float_code(typenum, xa.dtype)
+    if code == -1:
         return NotImplemented
     cdef cnp.npy_intp n = cnp.PyArray_SIZE(xa)
     if not (0 <= seed < _U64_END and 0 <= offset and offset + n <= _U64_END) or n == 0:
@@ -199,7 +233,7 @@ cdef object _fast_forward(object x, object p, object seed, object offset, object
     cdef fd_stream s = fd_stream(fd_key(seed), offset, thr)
     cdef double scale = (0.0 if p == 1.0 else 1.0 / (1.0 - p)) if inverted else 1.0
     cdef unsigned flags = FD_SCALE if inverted else 0
-    _check(_run_dropout(typenum, &s, cnp.PyArray_DATA(xa), cnp.PyArray_DATA(ya), bp, n,
+    _check(_run_dropout(code, &s, cnp.PyArray_DATA(xa), cnp.PyArray_DATA(ya), bp, n,
                         scale, flags))
     if not with_bits:
         return ya
@@ -213,6 +247,8 @@ cdef cnp.ndarray _fast_result(object out, cnp.ndarray xa, int typenum):
     plain writeable array of xa's dtype and shape that is xa itself or does not overlap
     it; None if it is anything else."""
     if out is None:
+        if typenum >= _NPY_USERDEF:  # bfloat16: its descriptor, not its number
+            return np.empty((<object>xa).shape, dtype=(<object>xa).dtype)
         return cnp.PyArray_EMPTY(cnp.PyArray_NDIM(xa), cnp.PyArray_DIMS(xa), typenum, 0)
     if not _plain(out, _FAST_FLAGS | cnp.NPY_ARRAY_WRITEABLE):
         return None
@@ -260,7 +296,8 @@ def backward_fast(grad, shape, p, scaling, seed, offset, bits, out):
         return NotImplemented
     cdef cnp.ndarray ga = <cnp.ndarray>grad
     cdef int typenum = cnp.PyArray_TYPE(ga)
-    if not _is_float(typenum):
+    cdef int code = _float_code(typenum, ga.dtype)
+    if code == -1:
         return NotImplemented
     cdef cnp.npy_intp n = cnp.PyArray_SIZE(ga)
     cdef bint inverted = scaling == "inverted"
@@ -294,9 +331,9 @@ def backward_fast(grad, shape, p, scaling, seed, offset, bits, out):
     if bp == NULL:
         _check(fd_threshold(p, &thr))
         st = fd_stream(fd_key(seed), offset, thr)
-        _check(_run_dropout(typenum, &st, gp, yp, NULL, n, scale, flags))
+        _check(_run_dropout(code, &st, gp, yp, NULL, n, scale, flags))
     else:
-        _check(_run_apply_bits(typenum, bp, gp, yp, n, scale, flags))
+        _check(_run_apply_bits(code, bp, gp, yp, n, scale, flags))
     return ya
 
 
@@ -306,7 +343,7 @@ def dropout(x, y, bits, uint64_t key, uint64_t index, uint64_t threshold,
 
     y = dropout of x (same float dtype and size, C-contiguous) with a
     generated mask; bits (uint8 or None) gets the packed mask. scale is
-    rounded to float32 for float16 and float32 data."""
+    rounded to float32 for float16, bfloat16 and float32 data."""
     cdef int typenum = _pair(x, y)
     cdef size_t n = cnp.PyArray_SIZE(<cnp.ndarray>x)
     cdef uint8_t *bp = _bits_ptr(bits, n)
@@ -397,7 +434,8 @@ def get_num_threads():
 
 cdef int _run_noise(int typenum, const fd_noise *nz, const void *x, void *y, bint affine,
                     double s0, double s1, double s2, unsigned flags) noexcept:
-    """The C noise-shape call of the dtype typenum, without the GIL; returns its status."""
+    """The C noise-shape call of the dtype typenum (a `_float_code`), without the GIL;
+    returns its status."""
     cdef int rc
     with nogil:
         if typenum == cnp.NPY_FLOAT:
@@ -411,6 +449,13 @@ cdef int _run_noise(int typenum, const fd_noise *nz, const void *x, void *y, bin
                 rc = fd_noise_affine_f64(nz, <const double *>x, <double *>y, s0, s1, s2)
             else:
                 rc = fd_noise_apply_f64(nz, <const double *>x, <double *>y, s0, flags)
+        elif typenum == _BF16:
+            if affine:
+                rc = fd_noise_affine_bf16(nz, <const uint16_t *>x, <uint16_t *>y, <float>s0,
+                                          <float>s1, <float>s2)
+            else:
+                rc = fd_noise_apply_bf16(nz, <const uint16_t *>x, <uint16_t *>y, <float>s0,
+                                         flags)
         else:
             if affine:
                 rc = fd_noise_affine_f16(nz, <const uint16_t *>x, <uint16_t *>y, <float>s0,

@@ -165,7 +165,7 @@ class Generator:
         noise shape advances the offset by the noise size)."""
         if noise_shape is None and broadcast_dims is None and _gpu.route(x=x, out=out):
             return _gpu.dropout(x, p, seed=self._seed, offset=self._reserve, training=training, scaling=scaling, out=out)
-        x, p, scaling = _api._check_common(x, p, scaling, out)
+        x, p, scaling = _api._check_common(x, p, scaling, out, bfloat16=True)
         training = _checks.check_flag(training, "training")
         nshape = _noise.resolve(x.shape, noise_shape, broadcast_dims)
         if not training:
@@ -183,7 +183,7 @@ class Generator:
         `fastdrop.dropout_forward` with this generator's seed and next offset."""
         if noise_shape is None and broadcast_dims is None and _gpu.route(x=x, out=out):
             return _gpu.dropout_forward(x, p, seed=self._seed, offset=self._reserve, scaling=scaling, store=store, out=out)
-        x, p, scaling = _api._check_common(x, p, scaling, out)
+        x, p, scaling = _api._check_common(x, p, scaling, out, bfloat16=True)
         store = _checks.check_choice(store, "store", _checks.STORES)
         nshape = _noise.resolve(x.shape, noise_shape, broadcast_dims)
         if nshape is not None:

@@ -129,7 +129,7 @@ class Dropout:
 
         Parameters
         ----------
-        x : array_like of float16, float32 or float64
+        x : array_like of float16, float32, float64 or bfloat16
             As in `fastdrop.dropout`.
         training : bool or None, default=None
             This call's mode; None uses the layer's `training` attribute.
@@ -167,7 +167,7 @@ class Dropout:
 
         Parameters
         ----------
-        grad : array_like of float16, float32 or float64
+        grad : array_like of float16, float32, float64 or bfloat16
             Gradient of the loss with respect to that forward's output.
         mask : Mask or None, default=None
             The Mask of the training forward to differentiate (from
@@ -237,7 +237,7 @@ class Dropout:
 
         Parameters
         ----------
-        x : array_like of float16, float32 or float64
+        x : array_like of float16, float32, float64 or bfloat16
         samples : int, default=8
         seed : int or None, default=None
             Seed of the samples; None takes the next child of `generator`

@@ -111,10 +111,54 @@ def packed_bits(keep: np.ndarray) -> np.ndarray:
     return np.packbits(keep.reshape(-1), bitorder="little")
 
 
+def is_bfloat16(dtype) -> bool:
+    """True for a bfloat16 dtype (ml_dtypes'), told by its name and size."""
+    dtype = np.dtype(dtype)
+    return dtype.name == "bfloat16" and dtype.itemsize == 2
+
+
 def compute_dtype(dtype: np.dtype) -> np.dtype:
-    """float16 (either byte order) is computed in float32; the others in themselves, native."""
-    dtype = np.dtype(dtype).newbyteorder("=")
+    """float16 (either byte order) and bfloat16 are computed in float32; the others in
+    themselves, native."""
+    dtype = np.dtype(dtype)
+    if is_bfloat16(dtype):
+        return np.dtype(np.float32)
+    dtype = dtype.newbyteorder("=")
     return np.dtype(np.float32) if dtype == np.float16 else dtype
+
+
+def bf16_to_f32(bits: np.ndarray) -> np.ndarray:
+    """float32 values of bfloat16 bit patterns (uint16): the bits shifted up 16, exact."""
+    return (np.asarray(bits, dtype=np.uint16).astype(np.uint32) << np.uint32(16)).view(np.float32)
+
+
+def f32_to_bf16(v: np.ndarray) -> np.ndarray:
+    """bfloat16 bit patterns (uint16) of float32 values, in integer arithmetic (SPEC.md 6).
+
+    To nearest, ties to even: the value's top 16 bits, plus one where the
+    low 16 bits exceed 0x8000, or equal it and the top 16 bits are odd (a
+    carry into the exponent gives the next binade or infinity). A NaN
+    gives its top 16 bits with the quiet bit 0x0040 set.
+    """
+    u = np.ascontiguousarray(v, dtype=np.float32).view(np.uint32)
+    top, low = u >> np.uint32(16), u & np.uint32(0xFFFF)
+    up = (low > 0x8000) | ((low == 0x8000) & (top & np.uint32(1) == 1))
+    rounded = top + up.astype(np.uint32)
+    nan = (u & np.uint32(0x7FFFFFFF)) > np.uint32(0x7F800000)
+    return np.where(nan, top | np.uint32(0x0040), rounded).astype(np.uint16)
+
+
+def _apply_bf16(x, keep, s, out):
+    """`apply` for bfloat16 x (and out), on the bit patterns."""
+    xb = np.ascontiguousarray(x).view(np.uint16)
+    with np.errstate(all="ignore"):
+        v = bf16_to_f32(xb) * np.float32(s) if s is not None else None
+        if out is not None:
+            ob = np.ascontiguousarray(out).view(np.uint16)
+            summed = f32_to_bf16(bf16_to_f32(ob) + (bf16_to_f32(xb) if v is None else v))
+            return np.where(keep, summed, ob).view(x.dtype)
+        kept = xb if v is None else f32_to_bf16(v)
+    return np.where(keep, kept, np.uint16(0)).view(x.dtype)
 
 
 def scale(p: float, scaling: str = "inverted") -> float:
@@ -132,6 +176,8 @@ def apply(x: np.ndarray, keep: np.ndarray, s: float | None, out=None) -> np.ndar
     """
     x = np.asarray(x)
     keep = keep.reshape(x.shape)
+    if is_bfloat16(x.dtype):
+        return _apply_bf16(x, keep, s, out)
     ct = compute_dtype(x.dtype)
     with np.errstate(all="ignore"):
         v = x.astype(ct) * ct.type(s) if s is not None else x.astype(ct)
@@ -156,6 +202,8 @@ def dropout(x, p=0.5, *, seed, offset=0, training=True, scaling="inverted") -> n
     if not training:
         if scaling == "inverted":
             return x.copy()
+        if is_bfloat16(x.dtype):
+            return _apply_bf16(x, np.ones(x.shape, bool), 1.0 - p, None)
         with np.errstate(all="ignore"):
             return (x.astype(ct) * ct.type(1.0 - p)).astype(x.dtype)
     keep = keep_mask(seed, offset, p, x.size)

@@ -61,6 +61,10 @@ def alpha_dropout(x, p, *, seed, offset=0, nshape=None) -> np.ndarray:
     a, b = alpha_constants(p)
     ct = R.compute_dtype(x.dtype)
     with np.errstate(all="ignore"):
+        if R.is_bfloat16(x.dtype):  # in float32, rounded once with the reference's integers
+            z = np.where(keep, R.bf16_to_f32(np.ascontiguousarray(x).view(np.uint16)),
+                         np.float32(ALPHA))
+            return R.f32_to_bf16((np.float32(a) * z) + np.float32(b)).view(x.dtype)
         z = np.where(keep, x.astype(ct), ct.type(ALPHA))
         return ((ct.type(a) * z) + ct.type(b)).astype(x.dtype)
 

@@ -29,6 +29,10 @@ cdef extern from "fastdrop.h" nogil:
                        uint8_t *bits, size_t n, double scale, unsigned flags) noexcept
     int fd_apply_bits_f16(const uint8_t *bits, const uint16_t *x, uint16_t *y,
                           size_t n, float scale, unsigned flags) noexcept
+    int fd_dropout_bf16(const fd_stream *s, const uint16_t *x, uint16_t *y,
+                        uint8_t *bits, size_t n, float scale, unsigned flags) noexcept
+    int fd_apply_bits_bf16(const uint8_t *bits, const uint16_t *x, uint16_t *y,
+                           size_t n, float scale, unsigned flags) noexcept
     int fd_apply_bits_f32(const uint8_t *bits, const float *x, float *y,
                           size_t n, float scale, unsigned flags) noexcept
     int fd_apply_bits_f64(const uint8_t *bits, const double *x, double *y,
@@ -62,6 +66,10 @@ cdef extern from "fastdrop.h" nogil:
                            unsigned flags) noexcept
     int fd_noise_apply_f64(const fd_noise *nz, const double *x, double *y, double scale,
                            unsigned flags) noexcept
+    int fd_noise_apply_bf16(const fd_noise *nz, const uint16_t *x, uint16_t *y, float scale,
+                            unsigned flags) noexcept
+    int fd_noise_affine_bf16(const fd_noise *nz, const uint16_t *x, uint16_t *y, float a,
+                             float b, float alpha) noexcept
     int fd_noise_affine_f16(const fd_noise *nz, const uint16_t *x, uint16_t *y, float a,
                             float b, float alpha) noexcept
     int fd_noise_affine_f32(const fd_noise *nz, const float *x, float *y, float a, float b,

@@ -70,7 +70,7 @@ def sentinel_out(a: dict) -> np.ndarray:
         shape, dtype = src.shape, src.dtype
     except (ValueError, TypeError):
         shape, dtype = SHAPE, np.dtype(np.float32)
-    if dtype.kind != "f" or dtype.itemsize not in (2, 4, 8):
+    if (dtype.kind != "f" or dtype.itemsize not in (2, 4, 8)) and dtype.name != "bfloat16":
         shape, dtype = SHAPE, np.dtype(np.float32)
     return np.full(shape, SENTINEL, dtype=dtype)
 

@@ -418,7 +418,41 @@ GAUSSIAN_BAD = _table("p", [
     ("noise's shape: transposed", Joint({"grad": np.ones((5, 2), np.float32), "noise": (2, 5)}),
      V)], only=_NOISE_BACKWARD)
 
-BAD = GAUSSIAN_BAD + (
+# ---- bfloat16 (ml_dtypes.bfloat16, where installed; tests/test_bfloat16.py skips or fails
+# ---- without it): the entries that take it, and a TypeError naming it from the others
+try:
+    import ml_dtypes
+except ImportError:  # the rows below are left out
+    ml_dtypes = None
+BF16_ENTRIES = _only("dropout", "dropout_forward", "dropout_backward", "Generator.dropout",
+                     "Generator.dropout_forward", "Dropout.forward", "Dropout attributes",
+                     "Dropout.backward", "Dropout.backward(mask)", "dropout(noise_shape)",
+                     "alpha_dropout", "alpha_dropout_backward", "drop_path", "mc_dropout")
+_NOT_BF16 = frozenset(e.name for e in ENTRY_POINTS) - BF16_ENTRIES
+
+
+def _bf16(values):
+    return np.asarray(values, np.float32).astype(ml_dtypes.bfloat16)
+
+
+def _bf16_bits(patterns):
+    return np.array(patterns, np.uint16).view(ml_dtypes.bfloat16)
+
+
+BF16_BAD = [] if ml_dtypes is None else [
+    row for arg in ("x", "grad") for row in _table(arg, [
+        ("bfloat16", Make(lambda a: _bf16(np.linspace(-2, 2, 10))), T, f"{arg} must .*got bfloat16"),
+    ], only=_NOT_BF16)] + _table("out", [
+        ("float16 for a bfloat16 input",
+         Joint({IN: Make(lambda a: _bf16(np.linspace(-2, 2, 10))),
+                "out": Make(lambda a: np.zeros(10, np.float16))}), T,
+         "out must have dtype bfloat16"),
+        ("2-byte void for a bfloat16 input",
+         Joint({IN: Make(lambda a: _bf16(np.linspace(-2, 2, 10))),
+                "out": Make(lambda a: np.zeros(10, "V2"))}), T, "out must have dtype bfloat16"),
+    ], only=BF16_ENTRIES - {"dropout(noise_shape)", "mc_dropout"})
+
+BAD = BF16_BAD + GAUSSIAN_BAD + (
     _array_bad("x") + _array_bad("grad") + GRAD_SHAPE_BAD + P_BAD + SEED_BAD + OFFSET_BAD
     + TRAINING_BAD + _flag_bad("mode") + _flag_bad("return_mask") + NAME_BAD + ACCUMULATE_BAD
     + _choice_bad("scaling", "inverted", "inverse") + _choice_bad("store", "bits", "bytes")
@@ -610,7 +644,17 @@ N_GOOD = _goods("n", [
     ("1", 1), ("2", 2), ("int64", np.int64(2)), ("0-d", np.array(1)), ("uint8", np.uint8(3))]) \
     + _goods("n", [("0", 0), ("65537", 65537)], only=_only("Generator.spawn"))
 
-GOOD = (
+BF16_GOOD = [] if ml_dtypes is None else [
+    g for arg in ("x", "grad") for g in _goods(arg, [
+        ("bfloat16", Make(lambda a: _bf16(np.linspace(-2, 2, 10)))),
+        ("bfloat16 special values", Make(lambda a: _bf16_bits(
+            [0x7F80, 0xFF80, 0x7FC1, 0x7F81, 0x8000, 0x0001, 0x7F7F, 0xFF7F, 0x3F80, 0x807F]))),
+        ("bfloat16 Fortran", Make(lambda a: np.asfortranarray(
+            _bf16(np.linspace(-3, 3, 10)).reshape(2, 5)))),
+        ("bfloat16 strided", Make(lambda a: _bf16(np.linspace(-3, 3, 20))[::2])),
+    ], only=BF16_ENTRIES)]
+
+GOOD = BF16_GOOD + (
     [Good(None, "valid arguments")] + _array_good("x") + _array_good("grad") + P_GOOD + SEED_GOOD
     + OFFSET_GOOD + FLAG_GOOD + CHOICE_GOOD + OUT_GOOD + ACCUMULATE_GOOD + MASK_GOOD
     + SHAPE_GOOD + BITS_GOOD + N_GOOD

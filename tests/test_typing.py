@@ -12,6 +12,9 @@ import fastdrop
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = Path(__file__).resolve().parent / "typing" / "user_script.py"
+# bfloat16 arrays (ml_dtypes), checked beside it where ml_dtypes is installed
+BF16_SCRIPT = SCRIPT.with_name("bfloat16_script.py")
+SCRIPTS = [SCRIPT] + ([BF16_SCRIPT] if importlib.util.find_spec("ml_dtypes") else [])
 # Where the fastdrop pytest imports lives: the checkout, or site-packages (.ci/sanitize).
 PACKAGE_DIR = Path(fastdrop.__file__).resolve().parent.parent
 needs_mypy = pytest.mark.skipif(importlib.util.find_spec("mypy") is None,
@@ -38,13 +41,14 @@ def _run(*args, cwd):
 def test_typed_user_script_passes_mypy_strict(tmp_path):
     """Dtype-preserving stubs: float32 in, NDArray[float32] out (assert_type in the script)."""
     proc = _run("-m", "mypy", "--strict", "--no-incremental", "--cache-dir", str(tmp_path / "c"),
-                str(SCRIPT), cwd=tmp_path)
+                *map(str, SCRIPTS), cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_typed_user_script_runs(tmp_path):
-    proc = _run(str(SCRIPT), cwd=tmp_path)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for script in SCRIPTS:
+        proc = _run(str(script), cwd=tmp_path)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 @needs_mypy

@@ -66,7 +66,7 @@ def alpha_dropout(x, p=0.5, *, seed=None, offset=0, training=True, out=None, ret
 
     Parameters
     ----------
-    x : array_like of float16, float32 or float64
+    x : array_like of float16, float32, float64 or bfloat16
         Input, any shape, as in `fastdrop.dropout`.
     p : float, default=0.5
         Drop probability in [0, 1].
@@ -96,7 +96,7 @@ def alpha_dropout(x, p=0.5, *, seed=None, offset=0, training=True, out=None, ret
     >>> y.round(4)
     array([ 0.7792,  0.7792,  0.7792, -0.7792])
     """
-    x, p, _ = _api._check_common(x, p, "inverted", out)
+    x, p, _ = _api._check_common(x, p, "inverted", out, bfloat16=True)
     training = _checks.check_flag(training, "training")
     return _run(x, p, seed, offset, training, out, return_mask, None)
 
@@ -109,7 +109,7 @@ def feature_alpha_dropout(x, p=0.5, *, seed=None, offset=0, data_format="channel
 
     Parameters
     ----------
-    x : array_like of float16, float32 or float64
+    x : array_like of float16, float32, float64 or bfloat16
         Shape ``(N, C, *spatial)`` for "channels_first" or ``(N, *spatial, C)`` for
         "channels_last", at least 2 dimensions.
     p, seed, offset, training, out, return_mask
@@ -139,7 +139,7 @@ def feature_alpha_dropout(x, p=0.5, *, seed=None, offset=0, data_format="channel
             [0.7792, 0.7792],
             [0.7792, 0.7792]]])
     """
-    x, p, _ = _api._check_common(x, p, "inverted", out)
+    x, p, _ = _api._check_common(x, p, "inverted", out, bfloat16=True)
     fmt = common.data_format(data_format)
     training = _checks.check_flag(training, "training")
     nshape = common.channel_shape(x.shape, fmt, 2)
@@ -154,7 +154,7 @@ def alpha_dropout_backward(grad, mask, *, out=None, accumulate=False):
 
     Parameters
     ----------
-    grad : array_like of float16, float32 or float64
+    grad : array_like of float16, float32, float64 or bfloat16
         Gradient with respect to the forward's output: the mask's shape or
         one it broadcasts to.
     mask : Mask
@@ -187,7 +187,7 @@ def alpha_dropout_backward(grad, mask, *, out=None, accumulate=False):
     >>> fastdrop.alpha_dropout_backward(np.ones(4), mask).round(4)
     array([0.8864, 0.8864, 0.8864, 0.    ])
     """
-    grad, accumulate = _api.check_backward(grad, mask, out, accumulate)
+    grad, accumulate = _api.check_backward(grad, mask, out, accumulate, bfloat16=True)
     bits = mask.packed_bits()
     flags = _core.SCALE | (_core.ACCUMULATE if accumulate else 0)
     return noise.apply(grad, bits, mask.shape, constants(mask.p)[0], flags, out,

@@ -43,7 +43,7 @@ class SpatialDropout(Dropout):
         self.data_format = common.data_format(data_format)
 
     def _noise(self, x):
-        x = _checks.as_float_array(x, "x")
+        x = _checks.as_float_array(x, "x", bfloat16=True)
         fmt = common.data_format(self.data_format)
         return x, common.channel_shape(x.shape, fmt, 3)
 
@@ -101,7 +101,7 @@ class DropPath(Dropout):
         self.scale_by_keep = scale
 
     def _train_forward(self, x, out):
-        x = _checks.as_float_array(x, "x")
+        x = _checks.as_float_array(x, "x", bfloat16=True)
         mode = _checks.check_choice(self.mode, "mode", structured.MODES)
         scale = _checks.check_flag(self.scale_by_keep, "scale_by_keep")
         nshape = structured.drop_path_shape(x.shape, mode)
@@ -110,11 +110,11 @@ class DropPath(Dropout):
             noise_shape=nshape)
 
     def _infer_forward(self, x, out):
-        x, _, _ = _api._check_common(x, self.p, "inverted", out)
+        x, _, _ = _api._check_common(x, self.p, "inverted", out, bfloat16=True)
         return common.copy_of(x, out)
 
     def _mc_noise(self, x):
-        x = _checks.as_float_array(x, "x")
+        x = _checks.as_float_array(x, "x", bfloat16=True)
         mode = _checks.check_choice(self.mode, "mode", structured.MODES)
         return structured.drop_path_shape(x.shape, mode), None
 
@@ -170,13 +170,13 @@ class AlphaDropout(Dropout):
         return common.channel_shape(x.shape, common.data_format(self.data_format), 2)
 
     def _train_forward(self, x, out):
-        x, p, _ = _api._check_common(x, self.p, "inverted", out)
+        x, p, _ = _api._check_common(x, self.p, "inverted", out, bfloat16=True)
         nshape = self._noise(x)
         offset = self.generator._reserve(noise.size(nshape))
         return alpha._run(x, p, self.generator.seed, offset, True, out, True, nshape)
 
     def _infer_forward(self, x, out):
-        x, _, _ = _api._check_common(x, self.p, "inverted", out)
+        x, _, _ = _api._check_common(x, self.p, "inverted", out, bfloat16=True)
         return common.copy_of(x, out)
 
     def _train_backward(self, grad, mask, out, accumulate):
@@ -192,7 +192,7 @@ class AlphaDropout(Dropout):
         """
         import numpy as np
 
-        x, p, _ = _api._check_common(x, self.p, "inverted", None)
+        x, p, _ = _api._check_common(x, self.p, "inverted", None, bfloat16=True)
         samples = _checks.check_count(samples, "samples")
         nshape = self._noise(x)
         m = noise.size(nshape)

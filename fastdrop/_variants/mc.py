@@ -18,7 +18,7 @@ def mc_dropout(x, p=0.5, samples=8, *, seed=None, offset=0, noise_shape=None,
 
     Parameters
     ----------
-    x : array_like of float16, float32 or float64
+    x : array_like of float16, float32, float64 or bfloat16
         Input, any shape.
     p : float, default=0.5
         Drop probability in [0, 1].
@@ -73,7 +73,7 @@ def mc_dropout(x, p=0.5, samples=8, *, seed=None, offset=0, noise_shape=None,
     >>> bool((y[1] == fastdrop.dropout(x, 0.5, seed=1, offset=4)).all())
     True
     """
-    x, p, _ = _api._check_common(x, p, "inverted", None)
+    x, p, _ = _api._check_common(x, p, "inverted", None, bfloat16=True)
     samples = _checks.check_count(samples, "samples")
     if x.ndim >= _MAXDIMS:
         raise ValueError(f"x must have at most {_MAXDIMS - 1} dimensions (the result adds one), "

@@ -14,7 +14,7 @@ def spatial_dropout(x, p=0.5, *, seed=None, offset=0, data_format="channels_firs
 
     Parameters
     ----------
-    x : array_like of float16, float32 or float64
+    x : array_like of float16, float32, float64 or bfloat16
         Feature maps of shape ``(N, C, *spatial)`` for "channels_first" or
         ``(N, *spatial, C)`` for "channels_last", at least 3 dimensions.
     p : float, default=0.5
@@ -67,7 +67,7 @@ def spatial_dropout(x, p=0.5, *, seed=None, offset=0, data_format="channels_firs
     >>> bool((y == y[:, :, :1, :1]).all())
     True
     """
-    x, p, _ = _api._check_common(x, p, "inverted", out)
+    x, p, _ = _api._check_common(x, p, "inverted", out, bfloat16=True)
     fmt = common.data_format(data_format)
     training = _checks.check_flag(training, "training")
     return_mask = _checks.check_flag(return_mask, "return_mask")

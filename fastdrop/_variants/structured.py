@@ -30,7 +30,7 @@ def drop_path(x, p=0.5, *, seed=None, offset=0, mode="row", scale_by_keep=True, 
 
     Parameters
     ----------
-    x : array_like of float16, float32 or float64
+    x : array_like of float16, float32, float64 or bfloat16
         The branch's output, samples along axis 0 (for mode "row").
     p : float, default=0.5
         Probability of dropping a sample (or the whole input), in [0, 1].
@@ -82,7 +82,7 @@ def drop_path(x, p=0.5, *, seed=None, offset=0, mode="row", scale_by_keep=True, 
     >>> fastdrop.drop_path(x, 0.5, seed=2)[:, 0]
     array([0., 2., 0., 0.], dtype=float32)
     """
-    x, p, _ = _api._check_common(x, p, "inverted", out)
+    x, p, _ = _api._check_common(x, p, "inverted", out, bfloat16=True)
     mode = _checks.check_choice(mode, "mode", MODES)
     scaling = "inverted" if _checks.check_flag(scale_by_keep, "scale_by_keep") else "classic"
     training = _checks.check_flag(training, "training")

@@ -36,7 +36,7 @@ static const uint8_t fd_all_ones[FD_NOISE_PIECE / 8] = {
 };
 static const uint8_t fd_all_zeros[FD_NOISE_PIECE / 8] = {0};
 
-enum { FD_T_F16, FD_T_F32, FD_T_F64 };
+enum { FD_T_F16, FD_T_F32, FD_T_F64, FD_T_BF16 };
 
 /* A call: x in merged axes (row length dims[nd-1]), the mask's strides. */
 typedef struct fd_ncall {
@@ -101,6 +101,16 @@ static void affine_f16(const uint8_t *bits, const uint16_t *x, uint16_t *y, size
     }
 }
 
+static void affine_bf16(const uint8_t *bits, const uint16_t *x, uint16_t *y, size_t n, float a,
+                        float b, float alpha)
+{
+    for (size_t i = 0; i < n; i++) {
+        const float z = (bits[i / 8] >> (i % 8)) & 1u ? fd_bf16_to_float(x[i]) : alpha;
+        const float az = a * z;
+        y[i] = fd_float_to_bf16(az + b);
+    }
+}
+
 /* Elements i .. i+n-1 of x under n bits starting on a byte (n <= FD_NOISE_PIECE
  * where they come from a piece buffer). */
 static void run(const fd_ncall *c, const uint8_t *bits, size_t i, size_t n)
@@ -121,6 +131,14 @@ static void run(const fd_ncall *c, const uint8_t *bits, size_t i, size_t n)
         else
             c->k->apply_bits_f64(bits, (const double *)c->x + i, (double *)c->y + i, n,
                                  c->scale, c->flags);
+        break;
+    case FD_T_BF16:
+        if (c->affine)
+            affine_bf16(bits, (const uint16_t *)c->x + i, (uint16_t *)c->y + i, n, (float)c->a,
+                        (float)c->b, (float)c->alpha);
+        else
+            c->k->apply_bits_bf16(bits, (const uint16_t *)c->x + i, (uint16_t *)c->y + i, n,
+                                  (float)c->scale, c->flags);
         break;
     default:
         if (c->affine)
@@ -327,3 +345,4 @@ static int launch(fd_ncall *c, const fd_noise *nz, const void *x, void *y, size_
 FD_DEFINE_NOISE(f16, uint16_t, float, FD_T_F16)
 FD_DEFINE_NOISE(f32, float, float, FD_T_F32)
 FD_DEFINE_NOISE(f64, double, double, FD_T_F64)
+FD_DEFINE_NOISE(bf16, uint16_t, float, FD_T_BF16)

@@ -13,7 +13,10 @@
  *     ALIGNED flag ensures), no vector alignment; x and y may be the same
  *     pointer (in place), other overlaps are undefined;
  *   - float16 data is passed as uint16_t (IEEE binary16 bits) and computed in
- *     float32, rounded once to nearest-even on store;
+ *     float32, rounded once to nearest-even on store; bfloat16 data (the top
+ *     16 bits of a binary32) likewise, as uint16_t, rounded once to
+ *     nearest-even in integer arithmetic (a NaN keeps its sign and top
+ *     payload bits, quieted: SPEC.md section 6);
  *   - large calls are split over OpenMP threads (see fd_set_num_threads);
  *     the results do not depend on the split;
  *   - the functions keep no state beyond the kernel choice and the thread
@@ -79,6 +82,8 @@ int fd_dropout_f32(const fd_stream *s, const float *x, float *y,
                    uint8_t *bits, size_t n, float scale, unsigned flags);
 int fd_dropout_f64(const fd_stream *s, const double *x, double *y,
                    uint8_t *bits, size_t n, double scale, unsigned flags);
+int fd_dropout_bf16(const fd_stream *s, const uint16_t *x, uint16_t *y,
+                    uint8_t *bits, size_t n, float scale, unsigned flags);
 
 /** As fd_dropout_*, with the keep bits read from a packed mask (bit i of
  *  bits is element i) instead of generated. */
@@ -88,6 +93,8 @@ int fd_apply_bits_f32(const uint8_t *bits, const float *x, float *y,
                       size_t n, float scale, unsigned flags);
 int fd_apply_bits_f64(const uint8_t *bits, const double *x, double *y,
                       size_t n, double scale, unsigned flags);
+int fd_apply_bits_bf16(const uint8_t *bits, const uint16_t *x, uint16_t *y,
+                       size_t n, float scale, unsigned flags);
 
 /* Kernels (instruction sets). */
 typedef enum fd_isa { FD_ISA_SCALAR = 0, FD_ISA_AVX2, FD_ISA_AVX512, FD_ISA_COUNT } fd_isa;
@@ -148,16 +155,20 @@ int fd_noise_apply_f32(const fd_noise *nz, const float *x, float *y, float scale
                        unsigned flags);
 int fd_noise_apply_f64(const fd_noise *nz, const double *x, double *y, double scale,
                        unsigned flags);
+int fd_noise_apply_bf16(const fd_noise *nz, const uint16_t *x, uint16_t *y, float scale,
+                        unsigned flags);
 
 /** The affine rule of alpha dropout under a broadcast mask: z = x where kept,
  *  alpha where dropped, y = fl(fl(a * z) + b) in the compute type (float32
- *  for float16, rounded once to float16 at the end). */
+ *  for float16 and bfloat16, rounded once to the dtype at the end). */
 int fd_noise_affine_f16(const fd_noise *nz, const uint16_t *x, uint16_t *y, float a, float b,
                         float alpha);
 int fd_noise_affine_f32(const fd_noise *nz, const float *x, float *y, float a, float b,
                         float alpha);
 int fd_noise_affine_f64(const fd_noise *nz, const double *x, double *y, double a, double b,
                         double alpha);
+int fd_noise_affine_bf16(const fd_noise *nz, const uint16_t *x, uint16_t *y, float a, float b,
+                         float alpha);
 
 #ifdef __cplusplus
 }

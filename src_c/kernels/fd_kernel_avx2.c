@@ -1,5 +1,6 @@
 /*
- * fd_kernel_avx2.c -- AVX2 kernels (F16C for float16 conversion).
+ * fd_kernel_avx2.c -- AVX2 kernels (F16C for float16 conversion; bfloat16 is
+ * converted with integer operations).
  *
  * Lanes 0-3 and 4-7 run as two sets of four ymm state registers. One step
  * of both sets gives the bytes of block positions 64t .. 64t+31 (set A) and
@@ -177,6 +178,49 @@ FD_INLINE void apply8_f16(const uint16_t *x, uint16_t *y, __m128i m16, __m256 sv
     }
 }
 
+/* bfloat16 in eight 32-bit lanes: widened by a shift (exact), and rounded
+ * back as fastdrop/half.h's fd_bits_to_bf16 does, in integer operations:
+ * NaN lanes (magnitude above infinity's) become (f >> 16) | 0x0040, the
+ * others (f + 0x7fff + bit 16 of f) >> 16. */
+FD_INLINE __m256 widen8_bf16(__m128i h)
+{
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+}
+
+FD_INLINE __m128i round8_bf16(__m256 v)
+{
+    const __m256i f = _mm256_castps_si256(v);
+    const __m256i hi = _mm256_srli_epi32(f, 16);
+    const __m256i nan = _mm256_cmpgt_epi32(_mm256_and_si256(f, _mm256_set1_epi32(0x7fffffff)),
+                                           _mm256_set1_epi32(0x7f800000));
+    const __m256i bias = _mm256_add_epi32(_mm256_set1_epi32(0x7fff),
+                                          _mm256_and_si256(hi, _mm256_set1_epi32(1)));
+    const __m256i rne = _mm256_srli_epi32(_mm256_add_epi32(f, bias), 16);
+    const __m256i r = _mm256_blendv_epi8(rne, _mm256_or_si256(hi, _mm256_set1_epi32(0x40)), nan);
+    /* every lane is below 2**16: the unsigned saturating pack is exact */
+    return _mm_packus_epi32(_mm256_castsi256_si128(r), _mm256_extracti128_si256(r, 1));
+}
+
+/* m16: eight 16-bit lanes, all ones where kept. */
+FD_INLINE void apply8_bf16(const uint16_t *x, uint16_t *y, __m128i m16, __m256 sv, unsigned flags)
+{
+    const __m128i h = _mm_loadu_si128((const __m128i *)x);
+    if (!(flags & (FD_SCALE | FD_ACCUMULATE))) {
+        store8_f16(y, _mm_and_si128(h, m16), flags);
+        return;
+    }
+    __m256 v = widen8_bf16(h);
+    if (flags & FD_SCALE)
+        v = _mm256_mul_ps(v, sv);
+    if (flags & FD_ACCUMULATE) {
+        const __m128i old = _mm_loadu_si128((const __m128i *)y);
+        const __m128i sum = round8_bf16(_mm256_add_ps(widen8_bf16(old), v));
+        _mm_storeu_si128((__m128i *)y, _mm_blendv_epi8(old, sum, m16));
+    } else {
+        store8_f16(y, _mm_and_si128(round8_bf16(v), m16), flags);
+    }
+}
+
 /* ===   A whole group of 64 elements under keep word w   === */
 
 FD_INLINE void apply64_f32(const float *x, float *y, uint64_t w, __m256 sv, unsigned flags)
@@ -202,6 +246,15 @@ FD_INLINE void apply64_f16(const uint16_t *x, uint16_t *y, uint64_t w, __m256 sv
         const __m256i m = _mm256_srai_epi32(sign8((uint32_t)(w >> (q & 4 ? 32 : 0)), q & 3), 31);
         const __m128i m16 = _mm_packs_epi32(_mm256_castsi256_si128(m), _mm256_extracti128_si256(m, 1));
         apply8_f16(x + 8 * q, y + 8 * q, m16, sv, flags);
+    }
+}
+
+FD_INLINE void apply64_bf16(const uint16_t *x, uint16_t *y, uint64_t w, __m256 sv, unsigned flags)
+{
+    for (unsigned q = 0; q < 8; q++) {
+        const __m256i m = _mm256_srai_epi32(sign8((uint32_t)(w >> (q & 4 ? 32 : 0)), q & 3), 31);
+        const __m128i m16 = _mm_packs_epi32(_mm256_castsi256_si128(m), _mm256_extracti128_si256(m, 1));
+        apply8_bf16(x + 8 * q, y + 8 * q, m16, sv, flags);
     }
 }
 
@@ -244,6 +297,16 @@ FD_INLINE void apply64g_f16(const uint16_t *x, uint16_t *y, uint64_t w, const fd
         apply8_f16(x + 8 * q, y + 8 * q, _mm_cvtepi8_epi16(bytes8(p, q)), sv, flags);
 }
 
+FD_INLINE void apply64g_bf16(const uint16_t *x, uint16_t *y, uint64_t w, const fd_gen *g, int le,
+                             __m256 sv, unsigned flags)
+{
+    __m128i p[4];
+    (void)w;
+    group_bytes(g, le, p);
+    for (unsigned q = 0; q < 8; q++)
+        apply8_bf16(x + 8 * q, y + 8 * q, _mm_cvtepi8_epi16(bytes8(p, q)), sv, flags);
+}
+
 FD_INLINE void apply64g_f64(const double *x, double *y, uint64_t w, const fd_gen *g, int le,
                             __m256d sv, unsigned flags)
 {
@@ -254,6 +317,8 @@ FD_INLINE void apply64g_f64(const double *x, double *y, uint64_t w, const fd_gen
 typedef __m256 fd_vscale_f16;
 typedef __m256 fd_vscale_f32;
 typedef __m256d fd_vscale_f64;
+typedef __m256 fd_vscale_bf16;
+FD_INLINE __m256 vscale_bf16(float scale) { return _mm256_set1_ps(scale); }
 FD_INLINE __m256 vscale_f16(float scale) { return _mm256_set1_ps(scale); }
 FD_INLINE __m256 vscale_f32(float scale) { return _mm256_set1_ps(scale); }
 FD_INLINE __m256d vscale_f64(double scale) { return _mm256_set1_pd(scale); }

@@ -1,5 +1,6 @@
 /*
- * fd_kernel_avx512.c -- AVX-512 kernels (F, BW, VL; F16C for float16).
+ * fd_kernel_avx512.c -- AVX-512 kernels (F, BW, VL; F16C for float16; bfloat16
+ * with integer operations).
  *
  * The eight lanes run as two sets of four ymm state registers (AVX-512VL
  * rotates; two independent dependency chains run faster than one zmm set
@@ -142,6 +143,54 @@ FD_INLINE void apply16_f16(const uint16_t *x, uint16_t *y, __mmask16 k, __m512 s
     }
 }
 
+/* bfloat16 in sixteen 32-bit lanes: widened by a shift (exact), rounded
+ * back as fastdrop/half.h's fd_bits_to_bf16 does, in integer operations
+ * (no AVX512_BF16: its conversion flushes subnormals to zero). Only
+ * instructions that SIMDe also emulates (tests/test_emulated.py): the
+ * halves widen with AVX2, and the results (below 2**16) narrow by a signed
+ * saturating move, exact after a bias of 0x8000 taken off again in 16 bits. */
+FD_INLINE __m512 widen16_bf16(__m256i h)
+{
+    const __m256i lo = _mm256_cvtepu16_epi32(_mm256_castsi256_si128(h));
+    const __m256i hi = _mm256_cvtepu16_epi32(_mm256_extracti128_si256(h, 1));
+    const __m512i w = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+    return _mm512_castsi512_ps(_mm512_slli_epi32(w, 16));
+}
+
+FD_INLINE __m256i round16_bf16(__m512 v)
+{
+    const __m512i f = _mm512_castps_si512(v);
+    const __m512i hi = _mm512_srli_epi32(f, 16);
+    /* both sides non-negative: a signed compare */
+    const __mmask16 nan = _mm512_cmpgt_epi32_mask(_mm512_and_si512(f, _mm512_set1_epi32(0x7fffffff)),
+                                                  _mm512_set1_epi32(0x7f800000));
+    const __m512i bias = _mm512_add_epi32(_mm512_set1_epi32(0x7fff),
+                                          _mm512_and_si512(hi, _mm512_set1_epi32(1)));
+    const __m512i rne = _mm512_srli_epi32(_mm512_add_epi32(f, bias), 16);
+    const __m512i r = _mm512_mask_or_epi32(rne, nan, hi, _mm512_set1_epi32(0x40));
+    const __m256i n = _mm512_cvtsepi32_epi16(_mm512_sub_epi32(r, _mm512_set1_epi32(0x8000)));
+    return _mm256_xor_si256(n, _mm256_set1_epi16((short)0x8000));
+}
+
+FD_INLINE void apply16_bf16(const uint16_t *x, uint16_t *y, __mmask16 k, __m512 sv, unsigned flags)
+{
+    const __m256i h = _mm256_loadu_si256((const __m256i *)x);
+    if (!(flags & (FD_SCALE | FD_ACCUMULATE))) {
+        store16_f16(y, _mm256_maskz_mov_epi16(k, h), flags);
+        return;
+    }
+    __m512 v = widen16_bf16(h);
+    if (flags & FD_SCALE)
+        v = _mm512_mul_ps(v, sv);
+    if (flags & FD_ACCUMULATE) {
+        const __m256i old = _mm256_loadu_si256((const __m256i *)y);
+        const __m256i sum = round16_bf16(_mm512_add_ps(widen16_bf16(old), v));
+        _mm256_storeu_si256((__m256i *)y, _mm256_mask_mov_epi16(old, k, sum));
+    } else {
+        store16_f16(y, _mm256_maskz_mov_epi16(k, round16_bf16(v)), flags);
+    }
+}
+
 /* ===   A whole group of 64 elements under keep word w   === */
 
 FD_INLINE void apply64_f32(const float *x, float *y, uint64_t w, __m512 sv, unsigned flags)
@@ -162,6 +211,14 @@ FD_INLINE void apply64_f16(const uint16_t *x, uint16_t *y, uint64_t w, __m512 sv
         apply16_f16(x + 16 * q, y + 16 * q, (__mmask16)(w >> (16 * q)), sv, flags);
 }
 
+FD_INLINE void apply64_bf16(const uint16_t *x, uint16_t *y, uint64_t w, __m512 sv, unsigned flags)
+{
+    for (unsigned q = 0; q < 4; q++)
+        apply16_bf16(x + 16 * q, y + 16 * q, (__mmask16)(w >> (16 * q)), sv, flags);
+}
+
+typedef __m512 fd_vscale_bf16;
+FD_INLINE __m512 vscale_bf16(float scale) { return _mm512_set1_ps(scale); }
 typedef __m512 fd_vscale_f16;
 typedef __m512 fd_vscale_f32;
 typedef __m512d fd_vscale_f64;
@@ -175,6 +232,7 @@ FD_INLINE __m512d vscale_f64(double scale) { return _mm512_set1_pd(scale); }
 FD_APPLY64G_FROM_WORD(f16, uint16_t, __m512)
 FD_APPLY64G_FROM_WORD(f32, float, __m512)
 FD_APPLY64G_FROM_WORD(f64, double, __m512d)
+FD_APPLY64G_FROM_WORD(bf16, uint16_t, __m512)
 
 FD_DEFINE_ROW_FUNCTIONS(avx512)
 

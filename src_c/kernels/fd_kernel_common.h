@@ -23,6 +23,7 @@
     }
 
 FD_DEFINE_RUN(f16, uint16_t, float)
+FD_DEFINE_RUN(bf16, uint16_t, float)
 FD_DEFINE_RUN(f32, float, float)
 FD_DEFINE_RUN(f64, double, double)
 
@@ -43,6 +44,7 @@ FD_DEFINE_RUN(f64, double, double)
     }
 
 FD_DEFINE_BITS_RUN(f16, uint16_t, float)
+FD_DEFINE_BITS_RUN(bf16, uint16_t, float)
 FD_DEFINE_BITS_RUN(f32, float, float)
 FD_DEFINE_BITS_RUN(f64, double, double)
 

@@ -60,6 +60,7 @@ FD_INLINE uint64_t gen_group(fd_gen *g, const fd_cmp *c, uint64_t *eq, int refin
 FD_DEFINE_SCALAR_APPLY(f16, uint16_t, float)
 FD_DEFINE_SCALAR_APPLY(f32, float, float)
 FD_DEFINE_SCALAR_APPLY(f64, double, double)
+FD_DEFINE_SCALAR_APPLY(bf16, uint16_t, float)
 
 #define FD_ROW_FENCE() ((void)0)
 #include "fd_walk.h"
@@ -67,6 +68,7 @@ FD_DEFINE_SCALAR_APPLY(f64, double, double)
 FD_APPLY64G_FROM_WORD(f16, uint16_t, float)
 FD_APPLY64G_FROM_WORD(f32, float, float)
 FD_APPLY64G_FROM_WORD(f64, double, double)
+FD_APPLY64G_FROM_WORD(bf16, uint16_t, float)
 
 FD_DEFINE_ROW_FUNCTIONS(scalar)
 FD_DEFINE_ROW(scalar);

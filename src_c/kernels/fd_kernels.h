@@ -50,6 +50,10 @@ typedef struct fd_kernel_row {
                            size_t n, float scale, unsigned flags);
     void (*apply_bits_f64)(const uint8_t *bits, const double *x, double *y,
                            size_t n, double scale, unsigned flags);
+    void (*dropout_bf16)(const fd_stream *s, const uint16_t *x, uint16_t *y,
+                         uint8_t *bits, size_t n, float scale, unsigned flags);
+    void (*apply_bits_bf16)(const uint8_t *bits, const uint16_t *x, uint16_t *y,
+                            size_t n, float scale, unsigned flags);
 } fd_kernel_row;
 
 extern const fd_kernel_row fd_kernels_scalar;

@@ -321,9 +321,11 @@ FD_INLINE uint64_t fd_load64(const uint8_t *p)
 #define FD_CALL_WALK_f16(fl, md) walk_f16(s, x, y, bits, n, scale, fl, md)
 #define FD_CALL_WALK_f32(fl, md) walk_f32(s, x, y, bits, n, scale, fl, md)
 #define FD_CALL_WALK_f64(fl, md) walk_f64(s, x, y, bits, n, scale, fl, md)
+#define FD_CALL_WALK_bf16(fl, md) walk_bf16(s, x, y, bits, n, scale, fl, md)
 #define FD_CALL_APPLY_f16(fl) apply_loop_f16(bits, x, y, n, scale, fl)
 #define FD_CALL_APPLY_f32(fl) apply_loop_f32(bits, x, y, n, scale, fl)
 #define FD_CALL_APPLY_f64(fl) apply_loop_f64(bits, x, y, n, scale, fl)
+#define FD_CALL_APPLY_bf16(fl) apply_loop_bf16(bits, x, y, n, scale, fl)
 
 typedef int fd_vscale_mask;
 FD_INLINE fd_vscale_mask vscale_mask(int scale) { return scale; }
@@ -360,7 +362,8 @@ FD_INLINE uint8_t fd_rule_mask(uint8_t x, uint8_t y, unsigned keep, int scale, u
     }                                                                         \
     FD_DEFINE_ROW_DTYPE(f16, uint16_t, float, ISA)                            \
     FD_DEFINE_ROW_DTYPE(f32, float, float, ISA)                               \
-    FD_DEFINE_ROW_DTYPE(f64, double, double, ISA)
+    FD_DEFINE_ROW_DTYPE(f64, double, double, ISA)                            \
+    FD_DEFINE_ROW_DTYPE(bf16, uint16_t, float, ISA)
 
 #define FD_DEFINE_ROW(ISA)                                                    \
     const fd_kernel_row fd_kernels_##ISA = {                                  \
@@ -371,6 +374,8 @@ FD_INLINE uint8_t fd_rule_mask(uint8_t x, uint8_t y, unsigned keep, int scale, u
         .apply_bits_f16 = apply_bits_f16_##ISA,                               \
         .apply_bits_f32 = apply_bits_f32_##ISA,                               \
         .apply_bits_f64 = apply_bits_f64_##ISA,                               \
+        .dropout_bf16 = dropout_bf16_##ISA,                                   \
+        .apply_bits_bf16 = apply_bits_bf16_##ISA,                             \
     }
 
 #endif /* FD_WALK_H */

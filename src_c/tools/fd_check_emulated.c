@@ -6,8 +6,8 @@
  *      -Isrc_c/include -Isrc_c -o fd_check_emulated src_c/tools/fd_check_emulated.c \
  *      src_c/kernels/fd_kernel_scalar.c src_c/fd_api.c src_c/fd_dispatch.c \
  *      src_c/fd_cpu.c src_c/fd_parallel.c src_c/kernels/fd_kernel_avx2.c -lm
- * Inputs include NaN and infinity, except that an accumulation never adds a
- * NaN to a NaN (which NaN results is unspecified: SPEC.md). Exit status 0
+ * Inputs include NaN and infinity (float16 and bfloat16: every bit pattern),
+ * except that an accumulation never adds a NaN to a NaN (which NaN results is unspecified: SPEC.md). Exit status 0
  * when every case matches; prints the count of cases and of mismatches.
  */
 #include <stdio.h>
@@ -29,7 +29,7 @@ static uint64_t next_random(void)
 
 static float x32[NMAX], a32[NMAX], b32[NMAX], init32[NMAX];
 static double x64[NMAX], a64[NMAX], b64[NMAX], init64[NMAX];
-static uint16_t x16[NMAX], a16[NMAX], b16[NMAX], init16[NMAX];
+static uint16_t x16[NMAX], a16[NMAX], b16[NMAX], init16[NMAX], initb16[NMAX];
 static uint8_t bits_a[NMAX / 8 + 8], bits_b[NMAX / 8 + 8];
 static long cases, mismatches;
 
@@ -56,8 +56,11 @@ int main(void)
         init32[i] = -x32[(i * 7) % NMAX];
         init64[i] = -x64[(i * 7) % NMAX];
         init16[i] = x16[(i * 7) % NMAX];
+        initb16[i] = x16[(i * 7) % NMAX];
         if ((init16[i] & 0x7c00) == 0x7c00)
             init16[i] &= 0xbfff; /* no NaN where accumulation adds into */
+        if ((initb16[i] & 0x7f80) == 0x7f80)
+            initb16[i] &= 0xbfff; /* nor for bfloat16 */
     }
     x32[3] = x64[3] = 0.0f / 0.0f; /* NaN and infinity in the inputs */
     x32[4] = x64[4] = 1.0f / 0.0f;
@@ -82,6 +85,10 @@ int main(void)
         r->dropout_f16(&s, x16 + sh, a16 + sh, NULL, n, 1.75f, flags);
         v->dropout_f16(&s, x16 + sh, b16 + sh, NULL, n, 1.75f, flags);
         check(!memcmp(a16, b16, sizeof a16), "dropout_f16", n, offs[o], ths[t], flags);
+        memcpy(a16, initb16, sizeof a16), memcpy(b16, initb16, sizeof b16);
+        r->dropout_bf16(&s, x16 + sh, a16 + sh, NULL, n, 1.75f, flags);
+        v->dropout_bf16(&s, x16 + sh, b16 + sh, NULL, n, 1.75f, flags);
+        check(!memcmp(a16, b16, sizeof a16), "dropout_bf16", n, offs[o], ths[t], flags);
         memcpy(a32, init32, sizeof a32), memcpy(b32, init32, sizeof b32);
         memcpy(a64, init64, sizeof a64), memcpy(b64, init64, sizeof b64);
         memcpy(a16, init16, sizeof a16), memcpy(b16, init16, sizeof b16);
@@ -94,6 +101,10 @@ int main(void)
         r->apply_bits_f16(bits_a, x16 + sh, a16 + sh, n, 1.75f, flags);
         v->apply_bits_f16(bits_a, x16 + sh, b16 + sh, n, 1.75f, flags);
         check(!memcmp(a16, b16, sizeof a16), "apply_bits_f16", n, offs[o], ths[t], flags);
+        memcpy(a16, initb16, sizeof a16), memcpy(b16, initb16, sizeof b16);
+        r->apply_bits_bf16(bits_a, x16 + sh, a16 + sh, n, 1.75f, flags);
+        v->apply_bits_bf16(bits_a, x16 + sh, b16 + sh, n, 1.75f, flags);
+        check(!memcmp(a16, b16, sizeof a16), "apply_bits_bf16", n, offs[o], ths[t], flags);
         memset(bits_a, 0, sizeof bits_a), memset(bits_b, 0, sizeof bits_b);
         r->mask_bits(&s, bits_a, n);
         v->mask_bits(&s, bits_b, n);
@@ -105,8 +116,11 @@ int main(void)
         v->dropout_f32(&s, x32, b32, NULL, 70000, 2.0f, FD_SCALE | FD_STREAM);
         r->apply_bits_f64(bits_a, x64, a64, 70000, 2.0, FD_SCALE);
         v->apply_bits_f64(bits_a, x64, b64, 70000, 2.0, FD_SCALE | FD_STREAM);
-        check(!memcmp(a32, b32, sizeof a32) && !memcmp(a64, b64, sizeof a64), "streamed",
-              70000, offs[o % 4], s.threshold, FD_SCALE);
+        r->dropout_bf16(&s, x16, a16, NULL, 70000, 2.0f, FD_SCALE);
+        v->dropout_bf16(&s, x16, b16, NULL, 70000, 2.0f, FD_SCALE | FD_STREAM);
+        check(!memcmp(a32, b32, sizeof a32) && !memcmp(a64, b64, sizeof a64)
+              && !memcmp(a16, b16, sizeof a16), "streamed", 70000, offs[o % 4], s.threshold,
+              FD_SCALE);
     }
     printf("%ld cases, %ld mismatches\n", cases, mismatches);
     return mismatches != 0;

@@ -1,7 +1,8 @@
 /*
  * fd_fuzz.c -- a libFuzzer target for the public C entry points.
  *
- * Each input picks one function (fd_dropout_*, fd_apply_bits_*, fd_mask_bits
+ * Each input picks one function (fd_dropout_* and fd_apply_bits_* of float16,
+ * float32, float64 and bfloat16, fd_mask_bits
  * or fd_uniforms; fd_threshold and fd_key run on every input), a size n
  * below 4500 (for 1 input in 64, 2**17 more, so that calls split over two
  * threads), an offset (near block boundaries and near 2**64 too), p and a
@@ -43,10 +44,17 @@
 #include "fastdrop.h"
 #include "fastdrop/half.h"
 
-enum { DROP16, DROP32, DROP64, APPLY16, APPLY32, APPLY64, MASK, UNIFORMS, NOPS };
-static const size_t esize[NOPS] = {2, 4, 8, 2, 4, 8, 1, 4};
+/* bfloat16's ops come last, so that the corpus's inputs keep their ops. */
+enum { DROP16, DROP32, DROP64, APPLY16, APPLY32, APPLY64, MASK, UNIFORMS, DROPB16, APPLYB16,
+       NOPS };
+static const size_t esize[NOPS] = {2, 4, 8, 2, 4, 8, 1, 4, 2, 2};
 static const char *const opname[NOPS] = {"dropout_f16", "dropout_f32", "dropout_f64",
-    "apply_bits_f16", "apply_bits_f32", "apply_bits_f64", "mask_bits", "uniforms"};
+    "apply_bits_f16", "apply_bits_f32", "apply_bits_f64", "mask_bits", "uniforms",
+    "dropout_bf16", "apply_bits_bf16"};
+#define IS_BF16(op) ((op) == DROPB16 || (op) == APPLYB16)
+#define IS_DROP(op) ((op) <= DROP64 || (op) == DROPB16)            /* fd_dropout_* */
+#define IS_APPLY(op) (((op) >= APPLY16 && (op) <= APPLY64) || (op) == APPLYB16)
+#define IS_ARRAY(op) ((op) != MASK && (op) != UNIFORMS)            /* dropout or apply */
 
 #define NMAX 4500
 #define SPLIT_N ((size_t)2 << 16) /* two threads' worth (fd_parallel.h) */
@@ -299,6 +307,8 @@ static result run(const call *c, const inputs *in, int isa, int threads)
     case APPLY16: o.rc = fd_apply_bits_f16(bi, x, y, n, sf, fl); break;
     case APPLY32: o.rc = fd_apply_bits_f32(bi, x, y, n, sf, fl); break;
     case APPLY64: o.rc = fd_apply_bits_f64(bi, x, y, n, c->scale, fl); break;
+    case DROPB16: o.rc = fd_dropout_bf16(s, x, y, bo, n, sf, fl); break;
+    case APPLYB16: o.rc = fd_apply_bits_bf16(bi, x, y, n, sf, fl); break;
     case MASK: o.rc = fd_mask_bits(s, bo, n); break;
     default: o.rc = fd_uniforms(s, y, n); break;
     }
@@ -315,7 +325,7 @@ static void free_result(result *o)
 static unsigned allowed(const call *c)
 {
     unsigned must = 0, may = 0;
-    const int stream = c->op <= DROP64 || c->op >= MASK, apply = c->op >= APPLY16 && c->op <= APPLY64;
+    const int stream = !IS_APPLY(c->op), apply = IS_APPLY(c->op);
     if (stream && c->null_stream) {
         if (c->n > 0)
             must |= MAY(FD_ENULL);
@@ -327,7 +337,7 @@ static unsigned allowed(const call *c)
         if (c->n > 0 && c->n - 1 > UINT64_MAX - c->s.index)
             must |= MAY(FD_ERANGE);
     }
-    if (c->op < MASK && (c->flags & ~(unsigned)(FD_SCALE | FD_ACCUMULATE)))
+    if (IS_ARRAY(c->op) && (c->flags & ~(unsigned)(FD_SCALE | FD_ACCUMULATE)))
         must |= MAY(FD_EARG);
     const int nulls = c->op == MASK ? c->null_bits
                       : c->op == UNIFORMS ? c->null_y
@@ -344,12 +354,12 @@ static int bit(const uint8_t *b, size_t i)
     return (b[i / 8] >> (i % 8)) & 1;
 }
 
-static int is_nan(const uint8_t *e, size_t es)
+static int is_nan(const uint8_t *e, size_t es, int bf16)
 {
     float f;
     double d;
     if (es == 2)
-        return (((unsigned)e[1] << 8 | e[0]) & 0x7fffu) > 0x7c00u;
+        return (((unsigned)e[1] << 8 | e[0]) & 0x7fffu) > (bf16 ? 0x7f80u : 0x7c00u);
     if (es == 4)
         return memcpy(&f, e, 4), isnan(f);
     return memcpy(&d, e, 8), isnan(d);
@@ -361,13 +371,14 @@ static int is_nan(const uint8_t *e, size_t es)
 static int two_nans(const call *c, const uint8_t *x, const uint8_t *y0, size_t j)
 {
     const size_t es = esize[c->op];
-    if (c->op >= MASK || !(c->flags & (FD_SCALE | FD_ACCUMULATE)))
+    if (!IS_ARRAY(c->op) || !(c->flags & (FD_SCALE | FD_ACCUMULATE)))
         return 0;
-    const int scaled = (c->flags & FD_SCALE) != 0, x_nan = is_nan(x + j * es, es);
+    const int bf = IS_BF16(c->op);
+    const int scaled = (c->flags & FD_SCALE) != 0, x_nan = is_nan(x + j * es, es, bf);
     const float sf = (float)c->scale;
     if (scaled && x_nan && (es == 8 ? isnan(c->scale) : isnan(sf)))
         return 1;
-    if (!(c->flags & FD_ACCUMULATE) || !is_nan(y0 + j * es, es))
+    if (!(c->flags & FD_ACCUMULATE) || !is_nan(y0 + j * es, es, bf))
         return 0;
     if (!scaled || x_nan)
         return x_nan;
@@ -377,6 +388,8 @@ static int two_nans(const call *c, const uint8_t *x, const uint8_t *y0, size_t j
         return memcpy(&d, x + j * 8, 8), isnan(d * c->scale);
     if (es == 4)
         memcpy(&f, x + j * 4, 4);
+    else if (bf)
+        f = fd_bf16_to_float((uint16_t)(x[j * 2] | x[j * 2 + 1] << 8));
     else
         f = fd_half_to_float((uint16_t)(x[j * 2] | x[j * 2 + 1] << 8));
     return isnan(f * sf);
@@ -390,7 +403,7 @@ static void check_reference(const call *c, const inputs *in, const result *r)
     const uint8_t *y = data(&r->y);
     REQUIRE(memcmp(r->y.base, in->y0.base, r->y.pre) == 0);       /* canaries */
     REQUIRE(memcmp(r->bits.base, in->bits0.base, r->bits.pre) == 0);
-    const int bits_written = !c->null_bits && (c->op == MASK || (c->op <= DROP64 && c->bits_out));
+    const int bits_written = !c->null_bits && (c->op == MASK || (IS_DROP(c->op) && c->bits_out));
     if (!bits_written || n == 0)
         REQUIRE(buf_same(&r->bits, &in->bits0));
     if (n == 0) {
@@ -399,7 +412,7 @@ static void check_reference(const call *c, const inputs *in, const result *r)
     }
     uint8_t *keep = malloc(nb);
     REQUIRE(keep != NULL);
-    if (c->op >= APPLY16 && c->op <= APPLY64) {
+    if (IS_APPLY(c->op)) {
         memcpy(keep, data(&in->bits_in), nb);
     } else if (c->s.threshold <= FD_KEEP_ALL) {
         REQUIRE(fd_mask_bits(&c->s, keep, n) == FD_OK);
@@ -437,8 +450,9 @@ static void check_same(const call *c, const inputs *in, const result *ref, const
         return;
     for (size_t j = 0; j < c->n; j++) {
         const uint8_t *a = data(&o->y) + j * es, *b = data(&ref->y) + j * es;
-        if (memcmp(a, b, es) == 0 || (two_nans(c, x, data(&in->y0), j) && is_nan(a, es)
-                                        && is_nan(b, es)))
+        const int bf = IS_BF16(c->op);
+        if (memcmp(a, b, es) == 0 || (two_nans(c, x, data(&in->y0), j) && is_nan(a, es, bf)
+                                        && is_nan(b, es, bf)))
             continue;
         fprintf(stderr, "fd_fuzz: element %zu (x, old y, scalar, this; little-endian hex):", j);
         for (const uint8_t *e[] = {x, data(&in->y0), data(&ref->y), data(&o->y)}, **p = e; p < e + 4; p++)

@@ -1,10 +1,18 @@
 /*
- * fastdrop/half.h -- IEEE binary16 <-> binary32 conversion in portable code
- * (C and CUDA, see hd.h), the float16 rounding of SPEC.md section 6.
+ * fastdrop/half.h -- IEEE binary16 <-> binary32 and bfloat16 <-> binary32
+ * conversion in portable code (C and CUDA, see hd.h), the float16 and
+ * bfloat16 rounding of SPEC.md section 6.
  *
  * half -> float is exact. float -> half rounds to nearest, ties to even,
  * with subnormals, overflow to infinity, and NaNs kept quiet (sign and top
  * payload bits kept), as x86 F16C and NumPy do for quiet NaNs.
+ *
+ * bfloat16 is binary32's top 16 bits (sign, 8 exponent bits, 7 fraction
+ * bits): bfloat16 -> float is a shift, exact; float -> bfloat16 rounds to
+ * nearest, ties to even, in integer arithmetic (subnormals included,
+ * overflow to infinity), and a NaN becomes its top 16 bits with the quiet
+ * bit (0x0040) set: sign and the top 6 payload bits below the quiet bit
+ * kept.
  */
 #ifndef FASTDROP_HALF_H
 #define FASTDROP_HALF_H
@@ -76,6 +84,28 @@ FD_HD uint16_t fd_float_to_half(float v)
     if (rem > 0x1000u || (rem == 0x1000u && (h & 1)))
         h++; /* a carry into the exponent is the right result */
     return (uint16_t)(sign | h);
+}
+
+/* The binary32 value of the bfloat16 bits b, exactly. */
+FD_HD float fd_bf16_to_float(uint16_t b)
+{
+    return fd_f32_value((uint32_t)b << 16);
+}
+
+/* The bfloat16 bits of the binary32 bits f: NaN -> (f >> 16) | 0x0040;
+ * else f rounded to nearest, ties to even, by adding 0x7fff plus the bit
+ * that becomes the result's last (a carry into the exponent is the right
+ * result, up to infinity; nothing carries out of 32 bits, as |f| <= inf). */
+FD_HD uint16_t fd_bits_to_bf16(uint32_t f)
+{
+    if ((f & 0x7fffffffu) > 0x7f800000u)
+        return (uint16_t)((f >> 16) | 0x0040u);
+    return (uint16_t)((f + 0x7fffu + ((f >> 16) & 1u)) >> 16);
+}
+
+FD_HD uint16_t fd_float_to_bf16(float v)
+{
+    return fd_bits_to_bf16(fd_f32_bits(v));
 }
 
 #endif /* FASTDROP_HALF_H */

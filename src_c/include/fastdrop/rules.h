@@ -127,7 +127,8 @@ FD_HD double fd_f64_value(uint64_t u)
  * in the compute type, flags FD_RULE_SCALE / FD_RULE_ACCUMULATE. Without
  * accumulation: kept gives x * scale (or x's bits), dropped +0.0. With it:
  * kept gives y + x * scale (or y + x) rounded once, dropped y's bits.
- * float16 is binary16 bits computed in binary32 and rounded once. */
+ * float16 is binary16 bits computed in binary32 and rounded once;
+ * bfloat16 likewise (fd_rule_bf16, below). */
 FD_HD float fd_rule_f32(float x, float y, unsigned keep, float scale, unsigned flags)
 {
     const float v = (flags & FD_RULE_SCALE) ? FD_MUL_F32(x, scale) : x;
@@ -161,6 +162,22 @@ FD_HD uint16_t fd_rule_f16(uint16_t x, uint16_t y, unsigned keep, float scale, u
     if (flags & FD_RULE_ACCUMULATE)
         return (uint16_t)((fd_float_to_half(FD_ADD_F32(fd_half_to_float(y), v)) & m) | (y & ~m));
     return (uint16_t)(fd_float_to_half(v) & m);
+}
+
+/* bfloat16 as float16: the bits computed in binary32 (widened exactly by
+ * a shift) and rounded once to nearest even (fd_float_to_bf16); a copy
+ * and the selects work on the bits. */
+FD_HD uint16_t fd_rule_bf16(uint16_t x, uint16_t y, unsigned keep, float scale, unsigned flags)
+{
+    const uint16_t m = fd_keep_mask16(keep);
+    if (!(flags & (FD_RULE_SCALE | FD_RULE_ACCUMULATE)))
+        return (uint16_t)(x & m);
+    float v = fd_bf16_to_float(x);
+    if (flags & FD_RULE_SCALE)
+        v = FD_MUL_F32(v, scale);
+    if (flags & FD_RULE_ACCUMULATE)
+        return (uint16_t)((fd_float_to_bf16(FD_ADD_F32(fd_bf16_to_float(y), v)) & m) | (y & ~m));
+    return (uint16_t)(fd_float_to_bf16(v) & m);
 }
 
 #endif /* FASTDROP_RULES_H */
