@@ -1,7 +1,7 @@
 """Dropout on Dask arrays: every chunk is drawn as its slice of the whole array's call.
 
-``import fastdrop`` does not import this module or Dask; ``import
-fastdrop.dask`` imports ``dask.array``. Each chunk goes through `map_blocks`
+``import fastdrop`` does not import this module or Dask, and this module
+imports ``dask.array`` at its first call (the ``[dask]`` extra). Each chunk goes through `map_blocks`
 to `fastdrop.dropout` with the chunk's place in the array (``block_info``'s
 array-location) as ``global_origin`` and the array's shape as
 ``global_shape`` (SPEC.md section 12), so the result is bit for bit the one
@@ -13,13 +13,21 @@ from __future__ import annotations
 
 import math
 
-import dask.array as da
 import numpy as np
 
 import fastdrop
 from fastdrop import _checks
 
 __all__ = ["DaskMask", "dropout", "dropout_backward", "dropout_forward"]
+
+
+def _da():
+    """dask.array, imported on first use."""
+    try:
+        import dask.array as da
+    except ImportError as exc:
+        raise ImportError("fastdrop.dask needs Dask: pip install 'fastdrop[dask]'") from exc
+    return da
 
 
 class DaskMask:
@@ -61,9 +69,9 @@ class DaskMask:
         return (f"DaskMask(shape={self.shape}, p={self.p!r}, seed={self.seed}, "
                 f"offset={self.offset}, scaling={self.scaling!r})")
 
-    def to_bool(self, chunks="auto") -> da.Array:
+    def to_bool(self, chunks="auto"):
         """The keep mask as a lazy boolean Dask array of the mask's shape (True = kept)."""
-        empty = da.empty(self.shape, chunks=chunks, dtype=np.bool_)
+        empty = _da().empty(self.shape, chunks=chunks, dtype=np.bool_)
         return empty.map_blocks(_keep_block, self, dtype=np.bool_,
                                 meta=np.empty((0,) * len(self.shape), np.bool_))
 
@@ -97,7 +105,7 @@ def _keep_block(empty, mask, block_info=None):
 
 def _check_array(x, name: str) -> np.dtype:
     """x's dtype, for a Dask array of float16/32/64 with known chunk sizes."""
-    if not isinstance(x, da.Array):
+    if not isinstance(x, _da().Array):
         raise TypeError(f"{name} must be a dask.array.Array, got {type(x).__name__} "
                         f"(use fastdrop.dropout for arrays in memory)")
     dtype = np.dtype(x.dtype)
