@@ -207,8 +207,10 @@ def dropout(x, p=0.5, *, seed=None, offset=0, training=True, scaling="inverted",
         of x then uses stream element ``offset + flat(global_origin + (i, j, ...))``,
         flat the C-order index in global_shape, so each block gives the bits
         of its slice of the whole-array call (SPEC.md section 12).
-        ``offset + prod(global_shape)`` must be <= 2**64. Not combined with
-        noise_shape or broadcast_dims.
+        ``offset + prod(global_shape)`` must be <= 2**64. With a window,
+        noise_shape and broadcast_dims describe the whole array (entries 1,
+        global_shape's length or None), and x takes its part of the global
+        noise array's mask.
     global_origin : tuple of int or None, optional
         Index in the whole array of x's first element (default all zeros):
         ``global_origin[d] + x.shape[d] <= global_shape[d]`` on every axis.
@@ -275,12 +277,13 @@ def dropout(x, p=0.5, *, seed=None, offset=0, training=True, scaling="inverted",
         return _gpu.dropout(x, p, seed=seed, offset=offset, training=training, scaling=scaling, out=out)
     x, p, scaling = _check_common(x, p, scaling, out)
     training = _checks.check_flag(training, "training")
-    nshape = _noise.resolve(x.shape, noise_shape, broadcast_dims)
-    offset, window = _window.resolve(x.shape, x.size if nshape is None else _noise.size(nshape),
-                                     offset, global_shape, global_origin, nshape is not None)
+    offset, window, nshape = _window.resolve(x.shape, x.size, offset, global_shape,
+                                             global_origin, noise_shape, broadcast_dims)
     seed = _seed(seed)  # last: a call that raises draws nothing from the default stream
     if not training:
         return _inference(x, p, scaling, out)
+    if nshape is not None and window is not None:
+        return _window.noise_forward(x, p, seed, offset, scaling, None, out, nshape, window)[0]
     if nshape is not None:
         return _noise.forward(x, p, seed, offset, scaling, None, out, nshape)[0]
     return _forward(x, p, seed, offset, scaling, None, out, window)[0]
@@ -340,10 +343,11 @@ def dropout_forward(x, p=0.5, *, seed=None, offset=0, scaling="inverted", store=
         return _gpu.dropout_forward(x, p, seed=seed, offset=offset, scaling=scaling, store=store, out=out)
     x, p, scaling = _check_common(x, p, scaling, out)
     store = _checks.check_choice(store, "store", _checks.STORES)
-    nshape = _noise.resolve(x.shape, noise_shape, broadcast_dims)
-    offset, window = _window.resolve(x.shape, x.size if nshape is None else _noise.size(nshape),
-                                     offset, global_shape, global_origin, nshape is not None)
+    offset, window, nshape = _window.resolve(x.shape, x.size, offset, global_shape,
+                                             global_origin, noise_shape, broadcast_dims)
     seed = _seed(seed)
+    if nshape is not None and window is not None:
+        return _window.noise_forward(x, p, seed, offset, scaling, store, out, nshape, window)
     if nshape is not None:
         return _noise.forward(x, p, seed, offset, scaling, store, out, nshape)
     return _forward(x, p, seed, offset, scaling, store, out, window)

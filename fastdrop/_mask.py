@@ -155,8 +155,8 @@ class Mask:
             )
         self._p = _checks.check_p(p)
         self._seed = _checks.check_seed(seed, sources=False)
-        self._offset, self._window = _window.resolve(
-            self._shape, self._size, offset, global_shape, global_origin, False)
+        self._offset, self._window, _ = _window.resolve(
+            self._shape, self._size, offset, global_shape, global_origin)
         self._scaling = _checks.check_choice(scaling, "scaling", _checks.SCALINGS)
         self._bits = None if bits is None else self._check_bits(bits)
 

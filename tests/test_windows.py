@@ -13,7 +13,7 @@ import pytest
 from conftest import DTYPES
 
 import fastdrop
-from fastdrop import _reference
+from fastdrop import _reference, _reference_variants
 
 
 def _bits(a):
@@ -73,6 +73,38 @@ def test_blocks_equal_the_slice_of_the_whole_call(isa, dtype, store):
         fastdrop.dropout_backward(grad, mask, out=acc, accumulate=True)
         ref_acc = _reference.dropout_backward(grad, keep.ravel(), p, out=np.ones_like(grad))
         assert np.array_equal(_bits(acc), _bits(ref_acc))
+
+
+@pytest.mark.parametrize("store", ["bits", "seed"])
+def test_noise_shapes_in_windows_equal_the_slice_of_the_whole_call(isa, store):
+    """noise_shape and broadcast_dims describe the whole array; a block takes its part."""
+    rng = np.random.default_rng(11)
+    for g, o, b, off in CASES[:25]:
+        nd = len(g)
+        bcast = [d for d in range(nd) if rng.random() < 0.5]
+        gnoise = tuple(1 if d in bcast else n for d, n in enumerate(g))
+        X = rng.standard_normal(g).astype([np.float16, np.float32, np.float64][nd % 3])
+        seed, p = int(rng.integers(0, 2**63)), 0.4
+        off = min(off, 2**64 - int(np.prod(gnoise)))
+        sl = _slice(o, b)
+        want = _reference_variants.dropout(X, p, seed=seed, offset=off, nshape=gnoise)[sl]
+        kw = dict(seed=seed, offset=off, global_shape=g, global_origin=o)
+        spec = dict(noise_shape=tuple(None if rng.random() < 0.5 and n != 1 else n
+                                      for n in gnoise))
+        if rng.random() < 0.5:
+            spec = dict(broadcast_dims=tuple(bcast))
+        y, mask = fastdrop.dropout_forward(X[sl], p, store=store, **kw, **spec)
+        assert np.array_equal(_bits(y), _bits(want)), (g, o, b, gnoise)
+        assert np.array_equal(_bits(fastdrop.dropout(X[sl], p, **kw, **spec)), _bits(want))
+        gkeep = _reference.keep_mask(seed, off, p, int(np.prod(gnoise))).reshape(gnoise)
+        nsl = tuple(slice(0, 1) if n == 1 and gn != 1 else s_
+                    for s_, n, gn in zip(sl, gnoise, g))
+        assert np.array_equal(mask.to_bool(), gkeep[nsl]), (g, o, b, gnoise)
+        grad = rng.standard_normal(b).astype(X.dtype)
+        G = np.zeros_like(X)
+        G[sl] = grad
+        ref_dx = _reference_variants.backward(G, seed, off, p, gnoise)[sl]
+        assert np.array_equal(_bits(fastdrop.dropout_backward(grad, mask)), _bits(ref_dx))
 
 
 def test_tiles_cover_the_whole_call_in_place_and_strided(isa):
@@ -163,6 +195,16 @@ def test_the_mask_records_its_window_and_pickles():
     assert np.array_equal(fastdrop.dropout_backward(g, bmask), fastdrop.dropout_backward(g, mask))
 
 
+def test_the_offset_limit_counts_the_global_noise_array():
+    x = np.ones((3, 4), np.float32)
+    kw = dict(global_shape=(2**64 - 1, 4), global_origin=(2**64 - 4, 0), noise_shape=(None, 1))
+    y = fastdrop.dropout(x, 0.5, seed=1, offset=1, **kw)  # the noise array ends at 2**64
+    keep = _reference.keep_mask(1, 2**64 - 3, 0.5, 3)
+    assert np.array_equal(y, np.broadcast_to(np.where(keep[:, None], 2.0, 0.0), (3, 4)))
+    with pytest.raises(ValueError, match="offset \\+ the global noise array's size"):
+        fastdrop.dropout(x, 0.5, seed=1, offset=2, **kw)
+
+
 X = np.ones((3, 4), np.float32)
 BAD = [
     (dict(global_shape=(3,)), ValueError, "global_shape"),
@@ -180,20 +222,23 @@ BAD = [
     (dict(global_shape=(3, 4), global_origin=(0, 0.5)), TypeError, "global_origin"),
     (dict(global_origin=(0, 0)), ValueError, "global_origin"),
     (dict(global_shape=(2**32, 2**32)), ValueError, "global_shape"),  # offset 1 + 2**64
-    (dict(global_shape=(6, 4), noise_shape=(1, 4)), ValueError, "noise_shape"),
-    (dict(global_shape=(6, 4), broadcast_dims=0), ValueError, "broadcast_dims"),
+    (dict(global_shape=(6, 4), noise_shape=(3, 4)), ValueError, "noise_shape"),  # x's, not 6
+    (dict(global_shape=(6, 4), noise_shape=(1,)), ValueError, "noise_shape"),
+    (dict(global_shape=(6, 4), broadcast_dims=2), ValueError, "broadcast_dims"),
 ]
 
 
-@pytest.mark.parametrize("kw, exc, name", BAD, ids=[str(k) for k, _, _ in BAD])
-@pytest.mark.parametrize("fn", ["dropout", "dropout_forward", "Mask"])
+BAD_CASES = [pytest.param(fn, kw, exc, name, id=f"{fn}-{kw}") for kw, exc, name in BAD
+             for fn in ("dropout", "dropout_forward", "Mask")
+             if fn != "Mask" or not {"noise_shape", "broadcast_dims"} & set(kw)]
+
+
+@pytest.mark.parametrize("fn, kw, exc, name", BAD_CASES)
 def test_bad_windows_raise_naming_the_argument(fn, kw, exc, name):
     out = np.full_like(X, 7.0)
     x = X.copy()
     with pytest.raises(exc, match=name):
         if fn == "Mask":
-            if "noise_shape" in kw or "broadcast_dims" in kw:
-                raise ValueError("noise_shape and broadcast_dims: not Mask arguments")
             fastdrop.Mask(X.shape, 0.5, seed=1, offset=1, **kw)
         elif fn == "dropout":
             fastdrop.dropout(x, 0.5, seed=1, offset=1, out=out, **kw)
