@@ -16,7 +16,8 @@ import math
 import numpy as np
 
 import fastdrop
-from fastdrop import _checks
+from fastdrop import _checks, _window
+from fastdrop._variants import noise as _noise
 
 __all__ = ["DaskMask", "dropout", "dropout_backward", "dropout_forward"]
 
@@ -31,7 +32,7 @@ def _da():
 
 
 class DaskMask:
-    """DaskMask(shape, p, seed, offset, scaling)
+    """DaskMask(shape, p, seed, offset, scaling, noise_shape=None)
     --
 
     What `dropout_backward` needs to regenerate a Dask forward's mask.
@@ -51,29 +52,38 @@ class DaskMask:
         element ``offset + k`` of seed.
     scaling : {"inverted", "classic"}
         How kept elements were scaled.
+    noise_shape : tuple of int or None
+        The noise array's shape (1 on broadcast axes), or None when every
+        element has its own bit.
     """
 
-    __slots__ = ("shape", "p", "seed", "offset", "scaling")
+    __slots__ = ("shape", "p", "seed", "offset", "scaling", "noise_shape")
 
-    def __init__(self, shape, p, seed, offset, scaling):
+    def __init__(self, shape, p, seed, offset, scaling, noise_shape=None):
         self.shape = tuple(int(d) for d in shape)
         self.p = _checks.check_p(p)
         self.seed = _checks.check_seed(seed, sources=False)
-        self.offset = _checks.check_offset(offset, math.prod(self.shape))
+        self.noise_shape = _noise.resolve(self.shape, noise_shape, None)
+        drawn = self.shape if self.noise_shape is None else self.noise_shape
+        self.offset = _checks.check_offset(offset, math.prod(drawn))
         self.scaling = _checks.check_choice(scaling, "scaling", _checks.SCALINGS)
 
     def __reduce__(self):
-        return (DaskMask, (self.shape, self.p, self.seed, self.offset, self.scaling))
+        return (DaskMask, (self.shape, self.p, self.seed, self.offset, self.scaling,
+                           self.noise_shape))
 
     def __repr__(self) -> str:
+        noise = "" if self.noise_shape is None else f", noise_shape={self.noise_shape}"
         return (f"DaskMask(shape={self.shape}, p={self.p!r}, seed={self.seed}, "
-                f"offset={self.offset}, scaling={self.scaling!r})")
+                f"offset={self.offset}, scaling={self.scaling!r}{noise})")
 
     def to_bool(self, chunks="auto"):
-        """The keep mask as a lazy boolean Dask array of the mask's shape (True = kept)."""
-        empty = _da().empty(self.shape, chunks=chunks, dtype=np.bool_)
+        """The keep mask as a lazy boolean Dask array (True = kept) of the noise array's
+        shape (the mask's shape without a noise shape)."""
+        shape = self.shape if self.noise_shape is None else self.noise_shape
+        empty = _da().empty(shape, chunks=chunks, dtype=np.bool_)
         return empty.map_blocks(_keep_block, self, dtype=np.bool_,
-                                meta=np.empty((0,) * len(self.shape), np.bool_))
+                                meta=np.empty((0,) * len(shape), np.bool_))
 
 
 def _origin(block_info) -> tuple[int, ...]:
@@ -83,22 +93,31 @@ def _origin(block_info) -> tuple[int, ...]:
     return tuple(int(lo) for lo, _ in block_info[0]["array-location"])
 
 
-def _forward_block(block, p, seed, offset, scaling, training, shape, block_info=None):
+def _forward_block(block, p, seed, offset, scaling, training, shape, nshape, block_info=None):
     return fastdrop.dropout(block, p, seed=seed, offset=offset, training=training,
                             scaling=scaling, global_shape=shape,
-                            global_origin=_origin(block_info))
+                            global_origin=_origin(block_info), noise_shape=nshape)
+
+
+def _chunk_mask(shape, mask, nshape, origin) -> fastdrop.Mask:
+    """The store="seed" Mask of the chunk of shape shape at origin (its part of the noise array)."""
+    _, window, part = _window.resolve(shape, math.prod(shape), mask.offset, mask.shape, origin,
+                                      nshape, None)
+    gshape, gorigin = (None, None) if window is None else window
+    return fastdrop.Mask(shape if part is None else part, mask.p, seed=mask.seed,
+                         offset=mask.offset, scaling=mask.scaling, global_shape=gshape,
+                         global_origin=gorigin)
 
 
 def _backward_block(grad, mask, block_info=None):
-    chunk = fastdrop.Mask(grad.shape, mask.p, seed=mask.seed, offset=mask.offset,
-                          scaling=mask.scaling, global_shape=mask.shape,
-                          global_origin=_origin(block_info))
+    chunk = _chunk_mask(grad.shape, mask, mask.noise_shape, _origin(block_info))
     return fastdrop.dropout_backward(grad, chunk)
 
 
 def _keep_block(empty, mask, block_info=None):
+    shape = mask.shape if mask.noise_shape is None else mask.noise_shape
     chunk = fastdrop.Mask(empty.shape, mask.p, seed=mask.seed, offset=mask.offset,
-                          scaling=mask.scaling, global_shape=mask.shape,
+                          scaling=mask.scaling, global_shape=shape,
                           global_origin=_origin(block_info))
     return chunk.to_bool()
 
@@ -116,17 +135,20 @@ def _check_array(x, name: str) -> np.dtype:
     return dtype
 
 
-def _checked(x, p, seed, offset, scaling):
+def _checked(x, p, seed, offset, scaling, noise_shape, broadcast_dims):
     dtype = _check_array(x, "x")
     p = _checks.check_p(p)
-    seed = _checks.check_seed(seed)
-    offset = _checks.check_offset(offset, math.prod(x.shape))
     scaling = _checks.check_choice(scaling, "scaling", _checks.SCALINGS)
-    return dtype, p, seed, offset, scaling
+    nshape = _noise.resolve(tuple(x.shape), noise_shape, broadcast_dims)
+    drawn = x.shape if nshape is None else nshape
+    offset = _checks.check_offset(offset, math.prod(drawn))
+    seed = _checks.check_seed(seed)  # last: a Generator seed advances only for a good call
+    return dtype, p, seed, offset, scaling, nshape
 
 
-def dropout(x, p=0.5, *, seed, offset=0, training=True, scaling="inverted"):
-    """dropout(x, p=0.5, *, seed, offset=0, training=True, scaling="inverted")
+def dropout(x, p=0.5, *, seed, offset=0, training=True, scaling="inverted", noise_shape=None,
+            broadcast_dims=None):
+    """dropout(x, p=0.5, *, seed, offset=0, training=True, scaling="inverted", noise_shape=None, broadcast_dims=None)
 
     `fastdrop.dropout` of a Dask array, chunk by chunk, lazily.
 
@@ -147,6 +169,9 @@ def dropout(x, p=0.5, *, seed, offset=0, training=True, scaling="inverted"):
         If False, the result is x (inverted scaling) or ``x * (1 - p)``.
     scaling : {"inverted", "classic"}, default="inverted"
         As in `fastdrop.dropout`.
+    noise_shape, broadcast_dims : optional
+        A mask broadcast over axes of x, as in `fastdrop.dropout` (of x's
+        whole shape); each chunk takes its part of it.
 
     Returns
     -------
@@ -171,25 +196,27 @@ def dropout(x, p=0.5, *, seed, offset=0, training=True, scaling="inverted"):
     >>> bool((y.compute() == fastdrop.dropout(np.ones((6, 4), np.float32), 0.5, seed=42)).all())
     True
     """
-    dtype, p, seed, offset, scaling = _checked(x, p, seed, offset, scaling)
     training = _checks.check_flag(training, "training")
-    return _graph(x, dtype, p, seed, offset, scaling, training)
+    dtype, p, seed, offset, scaling, nshape = _checked(x, p, seed, offset, scaling, noise_shape,
+                                                       broadcast_dims)
+    return _graph(x, dtype, p, seed, offset, scaling, training, nshape)
 
 
-def _graph(x, dtype, p, seed, offset, scaling, training):
+def _graph(x, dtype, p, seed, offset, scaling, training, nshape):
     """The lazy forward on checked arguments (meta given: dask never calls it on a meta array)."""
     return x.map_blocks(_forward_block, p, seed, offset, scaling, training, tuple(x.shape),
-                        dtype=dtype, meta=np.empty((0,) * x.ndim, dtype))
+                        nshape, dtype=dtype, meta=np.empty((0,) * x.ndim, dtype))
 
 
-def dropout_forward(x, p=0.5, *, seed, offset=0, scaling="inverted"):
-    """dropout_forward(x, p=0.5, *, seed, offset=0, scaling="inverted")
+def dropout_forward(x, p=0.5, *, seed, offset=0, scaling="inverted", noise_shape=None,
+                    broadcast_dims=None):
+    """dropout_forward(x, p=0.5, *, seed, offset=0, scaling="inverted", noise_shape=None, broadcast_dims=None)
 
     Training-mode `dropout` of a Dask array, with the mask `dropout_backward` needs.
 
     Parameters
     ----------
-    x, p, seed, offset, scaling
+    x, p, seed, offset, scaling, noise_shape, broadcast_dims
         As in `dropout`.
 
     Returns
@@ -197,8 +224,8 @@ def dropout_forward(x, p=0.5, *, seed, offset=0, scaling="inverted"):
     y : dask.array.Array
         As `dropout` with ``training=True``.
     mask : DaskMask
-        (shape, p, seed, offset, scaling): no mask memory; backward
-        regenerates each chunk's bits (``store="seed"``).
+        (shape, p, seed, offset, scaling, noise_shape): no mask memory;
+        backward regenerates each chunk's bits (``store="seed"``).
 
     Raises
     ------
@@ -214,9 +241,10 @@ def dropout_forward(x, p=0.5, *, seed, offset=0, scaling="inverted"):
     >>> bool((dx.compute() == y.compute()).all())
     True
     """
-    dtype, p, seed, offset, scaling = _checked(x, p, seed, offset, scaling)
-    y = _graph(x, dtype, p, seed, offset, scaling, True)
-    return y, DaskMask(x.shape, p, seed, offset, scaling)
+    dtype, p, seed, offset, scaling, nshape = _checked(x, p, seed, offset, scaling, noise_shape,
+                                                       broadcast_dims)
+    y = _graph(x, dtype, p, seed, offset, scaling, True, nshape)
+    return y, DaskMask(x.shape, p, seed, offset, scaling, nshape)
 
 
 def dropout_backward(grad, mask):

@@ -75,6 +75,22 @@ def test_any_chunking_gives_the_whole_array_call(fdd, dtype, chunks):
                           wmask.to_bool())
 
 
+@pytest.mark.parametrize("spec", [dict(noise_shape=(None, 1, None)), dict(broadcast_dims=(0, 2)),
+                                  dict(noise_shape=(1, 1, 1))], ids=["noise", "bcast", "ones"])
+def test_noise_shapes_over_chunks(fdd, spec):
+    X = _x(np.float32)
+    x = da.from_array(X, chunks=((5, 30, 2), (1, 11, 11), (4, 2)))
+    want, wmask = fastdrop.dropout_forward(X, 0.3, seed=8, offset=3, **spec)
+    y, mask = fdd.dropout_forward(x, 0.3, seed=8, offset=3, **spec)
+    assert mask.noise_shape == wmask.shape
+    assert np.array_equal(_u(y.compute(scheduler="threads")), _u(want))
+    grad = _x(np.float32, seed=2)
+    dx = fdd.dropout_backward(da.from_array(grad, chunks=(9, 7, 4)), mask)
+    assert np.array_equal(_u(dx.compute(scheduler="threads")),
+                          _u(fastdrop.dropout_backward(grad, wmask)))
+    assert np.array_equal(mask.to_bool(chunks=2).compute(scheduler="threads"), wmask.to_bool())
+
+
 def test_classic_scaling_inference_and_1d_0d(fdd):
     X = _x(np.float32, (5000,))
     x = da.from_array(X, chunks=(777,))
@@ -119,6 +135,10 @@ BAD = [
     (lambda f: f.dropout(da.ones(4), 0.5, seed=1, scaling=1), TypeError, "scaling"),
     (lambda f: f.dropout(da.ones(4), 0.5, seed=1, training=1), TypeError, "training"),
     (lambda f: f.dropout_forward(da.ones(4), 0.5, seed=1, scaling="x"), ValueError, "scaling"),
+    (lambda f: f.dropout(da.ones((4, 3)), 0.5, seed=1, noise_shape=(2, 1)), ValueError,
+     "noise_shape"),
+    (lambda f: f.dropout(da.ones((4, 3)), 0.5, seed=1, broadcast_dims=5), ValueError,
+     "broadcast_dims"),
     (lambda f: f.dropout_backward(da.ones(4), object()), TypeError, "mask"),
     (lambda f: f.dropout_backward(np.ones(4), f.DaskMask((4,), 0.5, 1, 0, "inverted")),
      TypeError, "grad"),
