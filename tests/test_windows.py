@@ -130,6 +130,9 @@ def test_tiles_cover_the_whole_call_in_place_and_strided(isa):
     ((30000, 16), (25000, 7), (1000, 5)),        # many short rows
     ((40, 50, 300), (38, 49, 250), (1, 1, 17)),  # rows of 250 under two outer axes
     ((6, 70000), (5, 69999), (1, 1)),            # long rows, bits shifted in
+    ((3000, 300), (2999, 40), (1, 3)),           # short rows, gaps too long to share spans
+    ((9000, 50), (8990, 45), (3, 2)),            # short rows sharing spans of many rows
+    ((500, 40, 20), (499, 3, 11), (1, 2, 4)),    # runs of 3 rows, then a jump
 ])
 def test_threads_give_the_same_bits(threads, shape, block, origin):
     X = np.random.default_rng(5).standard_normal(shape).astype(np.float32)

@@ -12,7 +12,11 @@
  * piece of a row to the active kernel at its own stream index. Mask bits
  * stay in the block's C order: a piece that starts inside a byte goes
  * through a small buffer and is shifted in (ranges start on FD_BLOCK
- * elements, so no byte is shared between threads).
+ * elements, so no byte is shared between threads). Short rows with short
+ * gaps between them (a narrow column band) instead draw the keep bits of a
+ * span of several rows and gaps at once, copy out each row's bits, and run
+ * the apply-bits kernels on the block in pieces: the same bits, without a
+ * kernel call per row.
  */
 #include <stdint.h>
 #include <string.h>
@@ -22,6 +26,9 @@
 #include "fd_parallel.h"
 
 #define FD_WINDOW_PIECE 4096u /* elements per buffered piece; a multiple of 8 */
+#define FD_WINDOW_SHORT 256u  /* rows shorter than this ... */
+#define FD_WINDOW_GAP 256u    /* ... with at most this many elements between them share spans */
+#define FD_WINDOW_SPAN 16384u /* stream elements of one span; a multiple of 8 */
 
 enum { FD_W_BITS, FD_W_F16, FD_W_F32, FD_W_F64 };
 
@@ -93,20 +100,130 @@ static void piece(const fd_wcall *c, uint64_t g, size_t i, size_t m)
     }
 }
 
+/* Global index of block position i (row i / len, column i % len). */
+static uint64_t global_index(const fd_wcall *c, size_t i)
+{
+    size_t row = i / c->len;
+    uint64_t g = c->s.index + i % c->len;
+    for (int d = c->nd - 1; d >= 0; d--) {
+        g += (uint64_t)(row % c->dims[d]) * c->gstep[d];
+        row /= c->dims[d];
+    }
+    return g;
+}
+
+/* n bits from bit `from` of src to bit `at` of dst (zero there before), 56 at
+ * a time through 64-bit words; both buffers have FD_SLACK bytes past the last
+ * bit used (the bits read past the source's are masked off, the bytes
+ * written past the destination's only get zeros). */
+#define FD_SLACK 8u
+
+/* Bytes p[0..7] as a word, p[0] lowest (the packed bit order on any host);
+ * compilers make one load of it. */
+FD_INLINE uint64_t load8(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (unsigned b = 0; b < 8; b++)
+        v |= (uint64_t)p[b] << (8 * b);
+    return v;
+}
+
+FD_INLINE void store8(uint8_t *p, uint64_t v)
+{
+    for (unsigned b = 0; b < 8; b++)
+        p[b] = (uint8_t)(v >> (8 * b));
+}
+
+FD_INLINE void copy_bits(uint8_t *dst, size_t at, const uint8_t *src, size_t from, size_t n)
+{
+    while (n) {
+        const size_t q = FD_MIN(n, (size_t)56);
+        const uint64_t v = (load8(src + from / 8) >> (from % 8)) & ((UINT64_C(1) << q) - 1u);
+        store8(dst + at / 8, load8(dst + at / 8) | v << (at % 8));
+        from += q;
+        at += q;
+        n -= q;
+    }
+}
+
+/* Short rows close together (see range_window): the keep bits of block
+ * positions i .. i+m-1 (m <= FD_WINDOW_PIECE) in block order, into keep. A
+ * run of rows along the innermost outer axis shares one span of stream
+ * elements, drawn by one mask_bits call, from which each row's bits are
+ * copied. */
+static void short_rows(const fd_wcall *c, size_t i, size_t m, uint8_t *keep)
+{
+    uint8_t span[FD_WINDOW_SPAN / 8 + FD_SLACK];
+    const size_t len = c->len, step = (size_t)c->gstep[c->nd - 1], inner = c->dims[c->nd - 1];
+    memset(keep, 0, (m + 7) / 8);
+    size_t k = 0;
+    while (k < m) {
+        const size_t pos = i + k, col = pos % len;
+        const size_t rows_left = inner - (pos / len) % inner;
+        size_t elems = FD_MIN(len - col, m - k), bits = elems, t = 1;
+        while (t < rows_left && elems < m - k && t * step - col + len <= FD_WINDOW_SPAN) {
+            const size_t add = FD_MIN(len, m - k - elems);
+            bits = t * step - col + add;
+            elems += add;
+            t++;
+        }
+        fd_stream s = c->s;
+        s.index = global_index(c, pos);
+        c->k->mask_bits(&s, span, bits);
+        size_t from = 0, at = k, left = elems;
+        for (size_t r = 0; r < t; r++) {
+            const size_t n = FD_MIN(r == 0 ? len - col : len, left);
+            copy_bits(keep, at, span, from, n);
+            at += n;
+            left -= n;
+            from = (r + 1) * step - col;
+        }
+        k += elems;
+    }
+}
+
+/* Elements i .. i+m-1 under the block-order keep bits. */
+static void apply(const fd_wcall *c, const uint8_t *keep, size_t i, size_t m)
+{
+    switch (c->type) {
+    case FD_W_F16:
+        c->k->apply_bits_f16(keep, (const uint16_t *)c->x + i, (uint16_t *)c->y + i, m,
+                             (float)c->scale, c->flags);
+        break;
+    case FD_W_F32:
+        c->k->apply_bits_f32(keep, (const float *)c->x + i, (float *)c->y + i, m,
+                             (float)c->scale, c->flags);
+        break;
+    case FD_W_F64:
+        c->k->apply_bits_f64(keep, (const double *)c->x + i, (double *)c->y + i, m, c->scale,
+                             c->flags);
+        break;
+    default:
+        break;
+    }
+}
+
 static void range_window(void *c_, size_t lo, size_t hi)
 {
     const fd_wcall *c = (const fd_wcall *)c_;
+    if (c->len < FD_WINDOW_SHORT && c->nd > 0 && c->gstep[c->nd - 1] - c->len <= FD_WINDOW_GAP) {
+        /* Many short rows with small gaps: a kernel call per row would cost
+         * more than drawing the gaps too. Pieces start on bytes (lo is a
+         * multiple of FD_BLOCK, pieces are FD_WINDOW_PIECE long). */
+        uint8_t keep[FD_WINDOW_PIECE / 8 + FD_SLACK];
+        for (size_t i = lo; i < hi; i += FD_WINDOW_PIECE) {
+            const size_t m = FD_MIN((size_t)FD_WINDOW_PIECE, hi - i);
+            short_rows(c, i, m, keep);
+            if (c->bits)
+                memcpy(c->bits + i / 8, keep, (m + 7) / 8);
+            apply(c, keep, i, m);
+        }
+        return;
+    }
     size_t i = lo;
     while (i < hi) {
-        size_t row = i / c->len;
-        const size_t col = i % c->len;
-        uint64_t g = c->s.index + col;
-        for (int d = c->nd - 1; d >= 0; d--) {
-            g += (uint64_t)(row % c->dims[d]) * c->gstep[d];
-            row /= c->dims[d];
-        }
-        const size_t m = FD_MIN(c->len - col, hi - i);
-        piece(c, g, i, m);
+        const size_t m = FD_MIN(c->len - i % c->len, hi - i);
+        piece(c, global_index(c, i), i, m);
         i += m;
     }
 }
