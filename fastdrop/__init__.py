@@ -20,6 +20,9 @@ Contents
   `variational_dropout`, `variational_dense` (and their `_backward`),
   `kl_sparse_vd`, `Noise`: Gaussian and variational dropout on the normal
   stream named by `NORMAL_SPEC`.
+- ``global_shape=`` / ``global_origin=`` in `dropout`, `dropout_forward` and
+  `Mask`: a block of a larger array (SPEC.md section 12); `fastdrop.dask`
+  (optional, not imported here) runs dropout on Dask arrays with them.
 """
 
 from fastdrop._api import dropout, dropout_backward, dropout_forward

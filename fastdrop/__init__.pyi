@@ -27,6 +27,7 @@ _Scaling = Literal["inverted", "classic"]
 _Store = Literal["bits", "seed"]
 _NoiseShape = tuple[SupportsIndex | None, ...] | list[SupportsIndex | None]
 _Axes = SupportsIndex | tuple[SupportsIndex, ...] | list[SupportsIndex]
+_Dims = tuple[SupportsIndex, ...] | list[SupportsIndex]
 _DataFormat = Literal["channels_first", "channels_last"]
 
 __all__ = [
@@ -99,6 +100,8 @@ def dropout(
     out: npt.NDArray[_F] | None = None,
     noise_shape: _NoiseShape | None = None,
     broadcast_dims: _Axes | None = None,
+    global_shape: _Dims | None = None,
+    global_origin: _Dims | None = None,
 ) -> npt.NDArray[_F]: ...
 @overload
 def dropout(
@@ -125,6 +128,8 @@ def dropout(
     out: _AnyFloat | None = None,
     noise_shape: _NoiseShape | None = None,
     broadcast_dims: _Axes | None = None,
+    global_shape: _Dims | None = None,
+    global_origin: _Dims | None = None,
 ) -> _AnyFloat: ...
 @overload
 def dropout_forward(
@@ -138,6 +143,8 @@ def dropout_forward(
     out: npt.NDArray[_F] | None = None,
     noise_shape: _NoiseShape | None = None,
     broadcast_dims: _Axes | None = None,
+    global_shape: _Dims | None = None,
+    global_origin: _Dims | None = None,
 ) -> tuple[npt.NDArray[_F], Mask]: ...
 @overload
 def dropout_forward(
@@ -164,6 +171,8 @@ def dropout_forward(
     out: _AnyFloat | None = None,
     noise_shape: _NoiseShape | None = None,
     broadcast_dims: _Axes | None = None,
+    global_shape: _Dims | None = None,
+    global_origin: _Dims | None = None,
 ) -> tuple[_AnyFloat, Mask]: ...
 @overload
 def dropout_backward(
@@ -200,6 +209,8 @@ class Mask:
         offset: _Int = 0,
         scaling: _Scaling = "inverted",
         bits: npt.NDArray[np.uint8] | None = None,
+        global_shape: _Dims | None = None,
+        global_origin: _Dims | None = None,
     ) -> None: ...
     @property
     def shape(self) -> tuple[int, ...]: ...
@@ -215,6 +226,10 @@ class Mask:
     def scaling(self) -> _Scaling: ...
     @property
     def bits(self) -> npt.NDArray[np.uint8] | None: ...
+    @property
+    def global_shape(self) -> tuple[int, ...] | None: ...
+    @property
+    def global_origin(self) -> tuple[int, ...] | None: ...
     @property
     def store(self) -> _Store: ...
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fastdrop import _checks, _core, _generator, _gpu
+from fastdrop import _checks, _core, _generator, _gpu, _window
 from fastdrop._checks import is_direct, native, same_memory
 from fastdrop._mask import Mask, read_only_view, training_scale
 from fastdrop._variants import noise as _noise
@@ -87,27 +87,31 @@ def _forward_fast(x, p, seed, offset, scaling, store, out):
     return y, Mask._checked(x.shape, x.size, p, seed, offset, scaling, bits)
 
 
-def _forward(x, p, seed, offset, scaling, store, out):
+def _forward(x, p, seed, offset, scaling, store, out, window=None):
     """Forward pass on checked arguments; returns (y, Mask or None).
 
-    store is "bits", "seed", or None when no Mask is wanted.
+    store is "bits", "seed", or None when no Mask is wanted; window is
+    None or the checked (global_shape, global_origin) of x (`_window.check`).
     """
-    fast = _forward_fast(x, p, seed, offset, scaling, store, out)
-    if fast is not None:
-        return fast
+    if window is None:
+        fast = _forward_fast(x, p, seed, offset, scaling, store, out)
+        if fast is not None:
+            return fast
     n = x.size
     bits = np.empty((n + 7) // 8, dtype=np.uint8) if store == "bits" else None
     y, work = _target(x, out)
     if n:
-        _core.dropout(
-            _source(x, work), work, bits, _core.key(seed), offset,
-            _core.threshold(p), training_scale(p, scaling), _flags(scaling),
-        )
+        args = (_source(x, work), work, bits, _core.key(seed), offset,
+                _core.threshold(p), training_scale(p, scaling), _flags(scaling))
+        if window is None:
+            _core.dropout(*args)
+        else:
+            _core.window_dropout(*args, *window)
     _finish(y, work)
     if store is None:
         return y, None
     bits = None if bits is None else read_only_view(bits)
-    return y, Mask._checked(x.shape, n, p, seed, offset, scaling, bits)
+    return y, Mask._checked(x.shape, n, p, seed, offset, scaling, bits, window)
 
 
 def _inference(x, p, scaling, out):
@@ -162,8 +166,8 @@ def _check_common(x, p, scaling, out, name="x", bfloat16=False):
 
 
 def dropout(x, p=0.5, *, seed=None, offset=0, training=True, scaling="inverted", out=None,
-            noise_shape=None, broadcast_dims=None):
-    """dropout(x, p=0.5, *, seed=None, offset=0, training=True, scaling="inverted", out=None, noise_shape=None, broadcast_dims=None)
+            noise_shape=None, broadcast_dims=None, global_shape=None, global_origin=None):
+    """dropout(x, p=0.5, *, seed=None, offset=0, training=True, scaling="inverted", out=None, noise_shape=None, broadcast_dims=None, global_shape=None, global_origin=None)
 
     Randomly zero a fraction p of the elements of x.
 
@@ -207,6 +211,21 @@ def dropout(x, p=0.5, *, seed=None, offset=0, training=True, scaling="inverted",
     broadcast_dims : int or sequence of int, optional
         Axes of x that share one mask (Flax); the same as a noise_shape with
         1 on those axes. At most one of noise_shape and broadcast_dims.
+    global_shape : tuple of int or None, optional
+        Shape of the whole array x is a block of (a chunk of a larger array,
+        as Dask hands them out): one entry per axis of x. Element ``(i, j, ...)``
+        of x then uses stream element ``offset + flat(global_origin + (i, j, ...))``,
+        flat the C-order index in global_shape, so each block gives the bits
+        of its slice of the whole-array call (SPEC.md section 12).
+        ``offset + prod(global_shape)`` must be <= 2**64. With a window,
+        noise_shape and broadcast_dims describe the whole array (entries 1,
+        global_shape's length or None), and x takes its part of the global
+        noise array's mask.
+    global_origin : tuple of int or None, optional
+        Index in the whole array of x's first element (default all zeros):
+        ``global_origin[d] + x.shape[d] <= global_shape[d]`` on every axis.
+        Needs global_shape. A window equal to the whole array is the plain
+        call.
 
     Returns
     -------
@@ -258,34 +277,40 @@ def dropout(x, p=0.5, *, seed=None, offset=0, training=True, scaling="inverted",
     >>> fastdrop.dropout(x[2:6], 0.5, seed=42, offset=2)
     array([ 0.,  8.,  0., 12.], dtype=float32)
     """
-    if training is True and seed is not None and noise_shape is None and broadcast_dims is None:
+    plain = (noise_shape is None and broadcast_dims is None and global_shape is None
+             and global_origin is None)
+    if training is True and seed is not None and plain:
         y = _core.dropout_fast(x, p, seed, offset, scaling, out)
         if y is not NotImplemented:
             return y
-    if noise_shape is None and broadcast_dims is None and _gpu.route(x=x, out=out):
+    if plain and _gpu.route(x=x, out=out):
         return _gpu.dropout(x, p, seed=seed, offset=offset, training=training, scaling=scaling, out=out)
     x, p, scaling = _check_common(x, p, scaling, out, bfloat16=True)
     training = _checks.check_flag(training, "training")
-    nshape = _noise.resolve(x.shape, noise_shape, broadcast_dims)
-    offset = _checks.check_offset(offset, x.size if nshape is None else _noise.size(nshape))
+    offset, window, nshape = _window.resolve(x.shape, x.size, offset, global_shape,
+                                             global_origin, noise_shape, broadcast_dims)
     seed = _seed(seed)  # last: a call that raises draws nothing from the default stream
     if not training:
         return _inference(x, p, scaling, out)
+    if nshape is not None and window is not None:
+        return _window.noise_forward(x, p, seed, offset, scaling, None, out, nshape, window)[0]
     if nshape is not None:
         return _noise.forward(x, p, seed, offset, scaling, None, out, nshape)[0]
-    return _forward(x, p, seed, offset, scaling, None, out)[0]
+    return _forward(x, p, seed, offset, scaling, None, out, window)[0]
 
 
 def dropout_forward(x, p=0.5, *, seed=None, offset=0, scaling="inverted", store="bits", out=None,
-                    noise_shape=None, broadcast_dims=None):
-    """dropout_forward(x, p=0.5, *, seed=None, offset=0, scaling="inverted", store="bits", out=None, noise_shape=None, broadcast_dims=None)
+                    noise_shape=None, broadcast_dims=None, global_shape=None, global_origin=None):
+    """dropout_forward(x, p=0.5, *, seed=None, offset=0, scaling="inverted", store="bits", out=None, noise_shape=None, broadcast_dims=None, global_shape=None, global_origin=None)
 
     Training-mode dropout that also returns the Mask for `dropout_backward`.
 
     Parameters
     ----------
-    x, p, seed, offset, scaling, out, noise_shape, broadcast_dims
-        As in `dropout`.
+    x, p, seed, offset, scaling, out, noise_shape, broadcast_dims, global_shape, global_origin
+        As in `dropout`; a windowed forward's Mask records the window, so
+        `dropout_backward` regenerates the block's bits from a ``store="seed"``
+        Mask too.
     store : {"bits", "seed"}, default="bits"
         "bits" keeps the packed mask (``ceil(x.size / 8)`` bytes) in the Mask;
         "seed" keeps only (seed, offset) and backward regenerates the mask,
@@ -317,21 +342,25 @@ def dropout_forward(x, p=0.5, *, seed=None, offset=0, scaling="inverted", store=
     >>> fastdrop.dropout_backward(np.ones_like(x), mask)
     array([0., 0., 0., 2., 0., 2., 2., 2.], dtype=float32)
     """
+    plain = (noise_shape is None and broadcast_dims is None and global_shape is None
+             and global_origin is None)
     if (seed is not None and type(store) is str and (store == "bits" or store == "seed")
-            and noise_shape is None and broadcast_dims is None):
+            and plain):
         fast = _forward_fast(x, p, seed, offset, scaling, store, out)
         if fast is not None:
             return fast
-    if noise_shape is None and broadcast_dims is None and _gpu.route(x=x, out=out):
+    if plain and _gpu.route(x=x, out=out):
         return _gpu.dropout_forward(x, p, seed=seed, offset=offset, scaling=scaling, store=store, out=out)
     x, p, scaling = _check_common(x, p, scaling, out, bfloat16=True)
     store = _checks.check_choice(store, "store", _checks.STORES)
-    nshape = _noise.resolve(x.shape, noise_shape, broadcast_dims)
-    offset = _checks.check_offset(offset, x.size if nshape is None else _noise.size(nshape))
+    offset, window, nshape = _window.resolve(x.shape, x.size, offset, global_shape,
+                                             global_origin, noise_shape, broadcast_dims)
     seed = _seed(seed)
+    if nshape is not None and window is not None:
+        return _window.noise_forward(x, p, seed, offset, scaling, store, out, nshape, window)
     if nshape is not None:
         return _noise.forward(x, p, seed, offset, scaling, store, out, nshape)
-    return _forward(x, p, seed, offset, scaling, store, out)
+    return _forward(x, p, seed, offset, scaling, store, out, window)
 
 
 def dropout_backward(grad, mask, *, out=None, accumulate=False):
@@ -386,12 +415,14 @@ def dropout_backward(grad, mask, *, out=None, accumulate=False):
     >>> bool((dx == y).all()), mask.nbytes
     (True, 0)
     """
-    if type(mask) is Mask and accumulate is False:
+    if type(mask) is Mask and accumulate is False and (mask._window is None
+                                                       or mask._bits is not None):
         dx = _core.backward_fast(grad, mask._shape, mask._p, mask._scaling, mask._seed,
                                  mask._offset, mask._bits, out)
         if dx is not NotImplemented:
             return dx
-    if _gpu.route(grad=grad, out=out, mask=mask):
+    windowed_seed = isinstance(mask, Mask) and mask._window is not None and mask._bits is None
+    if not windowed_seed and _gpu.route(grad=grad, out=out, mask=mask):
         return _gpu.dropout_backward(grad, mask, out=out, accumulate=accumulate)
     grad, accumulate = check_backward(grad, mask, out, accumulate, bfloat16=True)
     broadcast = grad.shape != mask.shape
@@ -406,10 +437,12 @@ def dropout_backward(grad, mask, *, out=None, accumulate=False):
     elif bits is not None:
         _core.apply_bits(bits, gin, work, mask.scale, flags)
     else:
-        _core.dropout(
-            gin, work, None, _core.key(mask.seed), mask.offset, mask.threshold,
-            mask.scale, flags,
-        )
+        args = (gin, work, None, _core.key(mask.seed), mask.offset, mask.threshold,
+                mask.scale, flags)
+        if mask._window is None:
+            _core.dropout(*args)
+        else:
+            _core.window_dropout(*args, *mask._window)
     return _finish(result, work)
 
 

@@ -85,3 +85,24 @@ def gaussian(
     x: npt.NDArray[np.floating], y: npt.NDArray[np.floating], key: int, index: int, sigma: float
 ) -> None: ...
 def _normal_words(h: npt.NDArray[np.uint64], z: npt.NDArray[np.float64]) -> None: ...
+def window_mask_bits(
+    key: int,
+    index: int,
+    threshold: int,
+    bits: npt.NDArray[np.uint8],
+    shape: tuple[int, ...],
+    global_shape: tuple[int, ...],
+    global_origin: tuple[int, ...],
+) -> None: ...
+def window_dropout(
+    x: npt.NDArray[np.floating],
+    y: npt.NDArray[np.floating],
+    bits: npt.NDArray[np.uint8] | None,
+    key: int,
+    index: int,
+    threshold: int,
+    scale: float,
+    flags: int,
+    global_shape: tuple[int, ...],
+    global_origin: tuple[int, ...],
+) -> None: ...

@@ -519,6 +519,78 @@ def noise_affine(bits, x, y, noise_shape, double a, double b, double alpha):
     roundings), z = x where kept and alpha where dropped."""
     _noise_call(bits, x, y, noise_shape, True, a, b, alpha, 0)
 
+# ===   Windows (src_c/api/fd_window.c)   ===
+
+cdef int _window(fd_window *w, object shape, object global_shape, object global_origin,
+                 size_t *sh, uint64_t *gs, uint64_t *og) except -1:
+    """Fill w with a block of shape shape at global_origin in global_shape."""
+    cdef int nd = len(shape), d
+    if nd > FD_WINDOW_MAX_DIMS or len(global_shape) != nd or len(global_origin) != nd:
+        raise ValueError("global_shape and global_origin must have one entry per axis")
+    for d in range(nd):
+        sh[d] = shape[d]
+        gs[d] = global_shape[d]
+        og[d] = global_origin[d]
+    w.ndim = nd
+    w.shape = sh
+    w.global_shape = gs
+    w.origin = og
+    return 0
+
+
+def window_mask_bits(uint64_t key, uint64_t index, uint64_t threshold, bits, shape,
+                     global_shape, global_origin):
+    """window_mask_bits(key, index, threshold, bits, shape, global_shape, global_origin)
+
+    Packed keep bits of a block of shape shape at global_origin in an array
+    of shape global_shape, in the block's C order; index is the stream
+    element of global element 0."""
+    cdef size_t sh[64]
+    cdef uint64_t gs[64]
+    cdef uint64_t og[64]
+    cdef fd_window w
+    _window(&w, shape, global_shape, global_origin, sh, gs, og)
+    cdef size_t n = 1
+    for d in shape:
+        n *= <size_t>d
+    cdef uint8_t *bp = _bits_ptr(bits, n)
+    cdef fd_stream s = fd_stream(key, index, threshold)
+    with nogil:
+        rc = fd_window_mask_bits(&s, &w, bp)
+    _check(rc)
+
+
+def window_dropout(x, y, bits, uint64_t key, uint64_t index, uint64_t threshold,
+                   double scale, unsigned flags, global_shape, global_origin):
+    """window_dropout(x, y, bits, key, index, threshold, scale, flags, global_shape, global_origin)
+
+    `dropout` of a block x (its shape is the block's) at global_origin in an
+    array of shape global_shape: each element under its global stream
+    element (index is global element 0's); bits in the block's C order."""
+    cdef int typenum = _pair(x, y)
+    cdef size_t n = cnp.PyArray_SIZE(<cnp.ndarray>x)
+    cdef uint8_t *bp = _bits_ptr(bits, n)
+    cdef size_t sh[64]
+    cdef uint64_t gs[64]
+    cdef uint64_t og[64]
+    cdef fd_window w
+    _window(&w, x.shape, global_shape, global_origin, sh, gs, og)
+    cdef fd_stream s = fd_stream(key, index, threshold)
+    cdef const void *xp = cnp.PyArray_DATA(<cnp.ndarray>x)
+    cdef void *yp = cnp.PyArray_DATA(<cnp.ndarray>y)
+    cdef int rc
+    with nogil:
+        if typenum == cnp.NPY_FLOAT:
+            rc = fd_window_dropout_f32(&s, &w, <const float *>xp, <float *>yp, bp,
+                                       <float>scale, flags)
+        elif typenum == cnp.NPY_DOUBLE:
+            rc = fd_window_dropout_f64(&s, &w, <const double *>xp, <double *>yp, bp, scale,
+                                       flags)
+        else:
+            rc = fd_window_dropout_f16(&s, &w, <const uint16_t *>xp, <uint16_t *>yp, bp,
+                                       <float>scale, flags)
+    _check(rc)
+
 # --- normal stream and Gaussian noise (SPEC.md section 11) ---
 
 NORMAL_SPEC = FD_NORMAL_SPEC.decode()

@@ -6,7 +6,7 @@ import operator
 
 import numpy as np
 
-from fastdrop import _checks, _core, _gpu
+from fastdrop import _checks, _core, _gpu, _window
 
 
 _MAX_SIZE = int(np.iinfo(np.intp).max)
@@ -61,7 +61,7 @@ def training_scale(p: float, scaling: str) -> float:
 
 
 class Mask:
-    """Mask(shape, p, *, seed, offset=0, scaling="inverted", bits=None)
+    """Mask(shape, p, *, seed, offset=0, scaling="inverted", bits=None, global_shape=None, global_origin=None)
     --
 
     A dropout mask: which elements a forward pass kept, and how it scaled them.
@@ -92,6 +92,12 @@ class Mask:
         checked against the seed, but they must agree with p (none kept at
         p = 1, all kept at p = 0) and their padding bits (past the last
         element in the last byte) must be 0, here and at every use.
+    global_shape, global_origin : tuple of int or None, default=None
+        The mask's window (SPEC.md section 12), as in `dropout`: the mask is
+        the block of shape `shape` at global_origin in an array of shape
+        global_shape, and element k (C order of the block) is the stream
+        element of its global index plus offset. None: the mask is the
+        whole array (so is a window equal to it).
 
     Attributes
     ----------
@@ -105,6 +111,8 @@ class Mask:
     scale : float
         Multiplier of kept elements in training: ``1 / (1 - p)`` for inverted
         scaling (0.0 when p == 1, where nothing is kept), 1.0 for classic.
+    global_shape, global_origin : tuple of int or None
+        The window, or None for a mask of the whole array.
     store : {"bits", "seed"}
         Whether the bits are held or regenerated.
     nbytes : int
@@ -135,9 +143,10 @@ class Mask:
     True
     """
 
-    __slots__ = ("_shape", "_size", "_p", "_seed", "_offset", "_scaling", "_bits")
+    __slots__ = ("_shape", "_size", "_p", "_seed", "_offset", "_scaling", "_bits", "_window")
 
-    def __init__(self, shape, p, *, seed, offset=0, scaling="inverted", bits=None):
+    def __init__(self, shape, p, *, seed, offset=0, scaling="inverted", bits=None,
+                 global_shape=None, global_origin=None):
         self._shape = _check_shape(shape)
         self._size = int(np.prod(self._shape, dtype=object))
         if self._size > _MAX_SIZE:
@@ -146,16 +155,18 @@ class Mask:
             )
         self._p = _checks.check_p(p)
         self._seed = _checks.check_seed(seed, sources=False)
-        self._offset = _checks.check_offset(offset, self._size)
+        self._offset, self._window, _ = _window.resolve(
+            self._shape, self._size, offset, global_shape, global_origin)
         self._scaling = _checks.check_choice(scaling, "scaling", _checks.SCALINGS)
         self._bits = None if bits is None else self._check_bits(bits)
 
     @classmethod
-    def _checked(cls, shape, size, p, seed, offset, scaling, bits) -> Mask:
+    def _checked(cls, shape, size, p, seed, offset, scaling, bits, window=None) -> Mask:
         """A Mask from arguments a forward pass has already checked (bits its own, read-only)."""
         mask = cls.__new__(cls)
         mask._shape, mask._size, mask._p = shape, size, p
         mask._seed, mask._offset, mask._scaling, mask._bits = seed, offset, scaling, bits
+        mask._window = window
         return mask
 
     def _check_bits(self, bits) -> np.ndarray:
@@ -194,7 +205,8 @@ class Mask:
         bits = None if self._bits is None else np.array(self._stored_bits())
         return (
             _restore,
-            (self._shape, self._p, self._seed, self._offset, self._scaling, bits),
+            (self._shape, self._p, self._seed, self._offset, self._scaling, bits,
+             *(() if self._window is None else self._window)),
         )
 
     @property
@@ -227,6 +239,14 @@ class Mask:
         return self._bits
 
     @property
+    def global_shape(self) -> tuple[int, ...] | None:
+        return None if self._window is None else self._window[0]
+
+    @property
+    def global_origin(self) -> tuple[int, ...] | None:
+        return None if self._window is None else self._window[1]
+
+    @property
     def store(self) -> str:
         return "seed" if self._bits is None else "bits"
 
@@ -251,10 +271,13 @@ class Mask:
         if stored is not None:
             return stored
         bits = np.empty((self._size + 7) // 8, dtype=np.uint8)
-        if self._size:
+        if self._size and self._window is None:
             _core.mask_bits(
                 _core.key(self._seed), self._offset, self.threshold, bits, self._size
             )
+        elif self._size:
+            _core.window_mask_bits(_core.key(self._seed), self._offset, self.threshold, bits,
+                                   self._shape, *self._window)
         return bits
 
     def to_bool(self) -> np.ndarray:
@@ -265,12 +288,16 @@ class Mask:
         return keep.view(np.bool_).reshape(self._shape)
 
     def __repr__(self) -> str:
+        window = "" if self._window is None else (
+            f", global_shape={self._window[0]}, global_origin={self._window[1]}")
         return (
             f"Mask(shape={self._shape}, p={self._p!r}, seed={self._seed}, "
-            f"offset={self._offset}, scaling={self._scaling!r}, store={self.store!r})"
+            f"offset={self._offset}, scaling={self._scaling!r}, store={self.store!r}{window})"
         )
 
 
-def _restore(shape, p, seed, offset, scaling, bits) -> Mask:
+def _restore(shape, p, seed, offset, scaling, bits, global_shape=None,
+             global_origin=None) -> Mask:
     """Unpickle a Mask through its constructor, so a pickle is checked like any call."""
-    return Mask(shape, p, seed=seed, offset=offset, scaling=scaling, bits=bits)
+    return Mask(shape, p, seed=seed, offset=offset, scaling=scaling, bits=bits,
+                global_shape=global_shape, global_origin=global_origin)

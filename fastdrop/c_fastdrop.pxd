@@ -77,6 +77,23 @@ cdef extern from "fastdrop.h" nogil:
     int fd_noise_affine_f64(const fd_noise *nz, const double *x, double *y, double a, double b,
                             double alpha) noexcept
 
+    # ===   Windows (src_c/api/fd_window.c)   ===
+    int FD_WINDOW_MAX_DIMS
+
+    ctypedef struct fd_window:
+        int ndim
+        const size_t *shape
+        const uint64_t *global_shape
+        const uint64_t *origin
+
+    int fd_window_mask_bits(const fd_stream *s, const fd_window *w, uint8_t *bits) noexcept
+    int fd_window_dropout_f16(const fd_stream *s, const fd_window *w, const uint16_t *x,
+                              uint16_t *y, uint8_t *bits, float scale, unsigned flags) noexcept
+    int fd_window_dropout_f32(const fd_stream *s, const fd_window *w, const float *x, float *y,
+                              uint8_t *bits, float scale, unsigned flags) noexcept
+    int fd_window_dropout_f64(const fd_stream *s, const fd_window *w, const double *x,
+                              double *y, uint8_t *bits, double scale, unsigned flags) noexcept
+
 # --- normal stream and Gaussian noise (fastdrop_normal.h) ---
 cdef extern from "fastdrop_normal.h" nogil:
     const char *FD_NORMAL_SPEC

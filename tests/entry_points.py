@@ -258,6 +258,35 @@ def _ref_threads(a: dict) -> int:
     return int(a["n"]) if _core.openmp() else fastdrop.get_num_threads()
 
 
+def _window_of(a: dict):
+    """x as the block at origin (0, .., 0, 1) of an array one longer on the last axis
+    (global_shape, global_origin); None for a 0-d or shapeless x."""
+    try:
+        shape = np.shape(a["x"])
+    except (ValueError, TypeError):
+        return None
+    if not shape:
+        return None
+    return shape[:-1] + (shape[-1] + 1,), (0,) * (len(shape) - 1) + (1,)
+
+
+def _windowed(a: dict) -> dict:
+    window = _window_of(a)
+    return {} if window is None else dict(global_shape=window[0], global_origin=window[1])
+
+
+def _ref_window_forward(a: dict) -> np.ndarray:
+    window = _window_of(a)
+    if not mode_of(a) or window is None:
+        return ref_forward(a)
+    x = np.asarray(a["x"])
+    whole = np.zeros(window[0], dtype=x.dtype.newbyteorder("="))
+    whole[..., 1:] = x
+    y = _reference.dropout(whole, float(a["p"]), seed=seed_of(a), offset=int(a["offset"]),
+                           scaling=str(a["scaling"]))[..., 1:]
+    return _as_result(a, y)
+
+
 # ---- the registry: one line per public entry point ------------------------------------
 
 def _entry(name, takes, source, call, expected):
@@ -268,6 +297,13 @@ ENTRY_POINTS = [
     _entry("dropout", "x p seed offset training scaling out", "x",
            lambda a: fastdrop.dropout(**_pick(a, "x p seed offset training scaling out")),
            ref_forward),
+    Entry("dropout(window)", frozenset("x p seed offset training scaling out".split()), "x",
+          lambda a: fastdrop.dropout(**_pick(a, "x p seed offset training scaling out"),
+                                     **_windowed(a)),
+          _ref_window_forward,
+          # the window's array is longer than x: the stream's last 10 elements do not hold it
+          skips=frozenset({("offset", "last elements of the stream"),
+                           ("offset", "uint64 last elements")})),
     _entry("dropout_forward", "x p seed offset scaling store out", "x",
            lambda a: fastdrop.dropout_forward(**_pick(a, "x p seed offset scaling store out")),
            lambda a: (ref_forward(a, training=True), ref_mask(a, np.shape(a["x"])))),

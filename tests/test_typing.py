@@ -69,7 +69,8 @@ def test_a_type_error_is_caught(tmp_path):
 @needs_mypy
 def test_stubtest(tmp_path):
     # As pyproject.toml's [tool.mypy] says: the optional extras may be missing or unstubbed.
-    optional = ("cupy", "rich", "tqdm", "matplotlib", "sklearn", "threadpoolctl", "torch")
+    optional = ("cupy", "rich", "tqdm", "matplotlib", "sklearn", "threadpoolctl", "torch", "dask",
+                "distributed")
     sections = ",".join(f"{m},{m}.*" for m in optional)
     config = tmp_path / "mypy.ini"
     config.write_text(f"[mypy]\n[mypy-{sections}]\nignore_missing_imports = True\n")

@@ -170,6 +170,37 @@ int fd_noise_affine_f64(const fd_noise *nz, const double *x, double *y, double a
 int fd_noise_affine_bf16(const fd_noise *nz, const uint16_t *x, uint16_t *y, float a, float b,
                          float alpha);
 
+/* ===   Windows (SPEC.md section 12): a block of a larger array   === */
+
+#define FD_WINDOW_MAX_DIMS 64  /* NumPy's limit */
+
+/** A block of shape shape[0..ndim-1] (C-contiguous) at origin[] in a global
+ *  array of shape global_shape[] (C order): block element (i_0, .., i_{ndim-1})
+ *  is global element sum_d (origin[d] + i_d) * stride[d], stride the global
+ *  C-order strides, and so takes stream element index + that. FD_EARG unless
+ *  origin[d] + shape[d] <= global_shape[d] on every axis; FD_ERANGE if a
+ *  stream index of the block passes 2**64 - 1. A window equal to the whole
+ *  array (origin 0, shapes equal) is the plain call. */
+typedef struct fd_window {
+    int ndim;                      /* 0 .. FD_WINDOW_MAX_DIMS */
+    const size_t *shape;           /* the block's shape (x, y and bits) */
+    const uint64_t *global_shape;  /* the whole array's shape */
+    const uint64_t *origin;        /* the block's first element in it */
+} fd_window;
+
+/** fd_mask_bits of the block: bit k (block C order) is the keep bit of block
+ *  element k; ceil(n / 8) bytes for n block elements, padding bits 0. */
+int fd_window_mask_bits(const fd_stream *s, const fd_window *w, uint8_t *bits);
+
+/** fd_dropout_* of the block: x, y (and bits, optional) in the block's C
+ *  order, each element under its global stream element. */
+int fd_window_dropout_f16(const fd_stream *s, const fd_window *w, const uint16_t *x,
+                          uint16_t *y, uint8_t *bits, float scale, unsigned flags);
+int fd_window_dropout_f32(const fd_stream *s, const fd_window *w, const float *x, float *y,
+                          uint8_t *bits, float scale, unsigned flags);
+int fd_window_dropout_f64(const fd_stream *s, const fd_window *w, const double *x, double *y,
+                          uint8_t *bits, double scale, unsigned flags);
+
 #ifdef __cplusplus
 }
 #endif
