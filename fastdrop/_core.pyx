@@ -586,6 +586,9 @@ def window_dropout(x, y, bits, uint64_t key, uint64_t index, uint64_t threshold,
         elif typenum == cnp.NPY_DOUBLE:
             rc = fd_window_dropout_f64(&s, &w, <const double *>xp, <double *>yp, bp, scale,
                                        flags)
+        elif typenum == _BF16:
+            rc = fd_window_dropout_bf16(&s, &w, <const uint16_t *>xp, <uint16_t *>yp, bp,
+                                        <float>scale, flags)
         else:
             rc = fd_window_dropout_f16(&s, &w, <const uint16_t *>xp, <uint16_t *>yp, bp,
                                        <float>scale, flags)

@@ -89,6 +89,8 @@ cdef extern from "fastdrop.h" nogil:
     int fd_window_mask_bits(const fd_stream *s, const fd_window *w, uint8_t *bits) noexcept
     int fd_window_dropout_f16(const fd_stream *s, const fd_window *w, const uint16_t *x,
                               uint16_t *y, uint8_t *bits, float scale, unsigned flags) noexcept
+    int fd_window_dropout_bf16(const fd_stream *s, const fd_window *w, const uint16_t *x,
+                               uint16_t *y, uint8_t *bits, float scale, unsigned flags) noexcept
     int fd_window_dropout_f32(const fd_stream *s, const fd_window *w, const float *x, float *y,
                               uint8_t *bits, float scale, unsigned flags) noexcept
     int fd_window_dropout_f64(const fd_stream *s, const fd_window *w, const double *x,

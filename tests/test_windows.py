@@ -6,11 +6,12 @@ every kernel ISA, for dropout, dropout_forward (output and mask bits, both
 stores) and dropout_backward from the block's Mask.
 """
 
+import importlib.util
 import pickle
 
 import numpy as np
 import pytest
-from conftest import DTYPES
+from conftest import DTYPES, unavailable
 
 import fastdrop
 from fastdrop import _reference, _reference_variants
@@ -49,6 +50,20 @@ CASES = _cases(40, 2026)
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("store", ["bits", "seed"])
 def test_blocks_equal_the_slice_of_the_whole_call(isa, dtype, store):
+    _check_blocks(dtype, store)
+
+
+@pytest.mark.parametrize("store", ["bits", "seed"])
+def test_bfloat16_blocks_equal_the_slice_of_the_whole_call(isa, store):
+    """bfloat16 (ml_dtypes) windows take the bfloat16 kernels, not float16's."""
+    if importlib.util.find_spec("ml_dtypes") is None:
+        unavailable("ml_dtypes is not installed (pip install ml_dtypes)", "FASTDROP_REQUIRE_INTEROP")
+    import ml_dtypes
+
+    _check_blocks(np.dtype(ml_dtypes.bfloat16), store)
+
+
+def _check_blocks(dtype, store):
     rng = np.random.default_rng(7)
     for g, o, b, off in CASES:
         X = (rng.standard_normal(g) * 8).astype(dtype)

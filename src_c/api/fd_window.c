@@ -30,7 +30,7 @@
 #define FD_WINDOW_GAP 256u    /* ... with at most this many elements between them share spans */
 #define FD_WINDOW_SPAN 16384u /* stream elements of one span; a multiple of 8 */
 
-enum { FD_W_BITS, FD_W_F16, FD_W_F32, FD_W_F64 };
+enum { FD_W_BITS, FD_W_F16, FD_W_BF16, FD_W_F32, FD_W_F64 };
 
 typedef struct fd_wcall {
     const fd_kernel_row *k;
@@ -58,6 +58,10 @@ static void kernel(const fd_wcall *c, uint64_t g, size_t i, uint8_t *bits, size_
     case FD_W_F16:
         c->k->dropout_f16(&s, (const uint16_t *)c->x + i, (uint16_t *)c->y + i, bits, m,
                           (float)c->scale, c->flags);
+        break;
+    case FD_W_BF16:
+        c->k->dropout_bf16(&s, (const uint16_t *)c->x + i, (uint16_t *)c->y + i, bits, m,
+                           (float)c->scale, c->flags);
         break;
     case FD_W_F32:
         c->k->dropout_f32(&s, (const float *)c->x + i, (float *)c->y + i, bits, m,
@@ -189,6 +193,10 @@ static void apply(const fd_wcall *c, const uint8_t *keep, size_t i, size_t m)
     case FD_W_F16:
         c->k->apply_bits_f16(keep, (const uint16_t *)c->x + i, (uint16_t *)c->y + i, m,
                              (float)c->scale, c->flags);
+        break;
+    case FD_W_BF16:
+        c->k->apply_bits_bf16(keep, (const uint16_t *)c->x + i, (uint16_t *)c->y + i, m,
+                              (float)c->scale, c->flags);
         break;
     case FD_W_F32:
         c->k->apply_bits_f32(keep, (const float *)c->x + i, (float *)c->y + i, m,
@@ -334,5 +342,6 @@ int fd_window_mask_bits(const fd_stream *s, const fd_window *w, uint8_t *bits)
     }
 
 FD_DEFINE_WINDOW(f16, uint16_t, float, FD_W_F16)
+FD_DEFINE_WINDOW(bf16, uint16_t, float, FD_W_BF16)
 FD_DEFINE_WINDOW(f32, float, float, FD_W_F32)
 FD_DEFINE_WINDOW(f64, double, double, FD_W_F64)

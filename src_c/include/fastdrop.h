@@ -196,6 +196,8 @@ int fd_window_mask_bits(const fd_stream *s, const fd_window *w, uint8_t *bits);
  *  order, each element under its global stream element. */
 int fd_window_dropout_f16(const fd_stream *s, const fd_window *w, const uint16_t *x,
                           uint16_t *y, uint8_t *bits, float scale, unsigned flags);
+int fd_window_dropout_bf16(const fd_stream *s, const fd_window *w, const uint16_t *x,
+                           uint16_t *y, uint8_t *bits, float scale, unsigned flags);
 int fd_window_dropout_f32(const fd_stream *s, const fd_window *w, const float *x, float *y,
                           uint8_t *bits, float scale, unsigned flags);
 int fd_window_dropout_f64(const fd_stream *s, const fd_window *w, const double *x, double *y,
