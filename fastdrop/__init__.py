@@ -20,6 +20,8 @@ Contents
   `variational_dropout`, `variational_dense` (and their `_backward`),
   `kl_sparse_vd`, `Noise`: Gaussian and variational dropout on the normal
   stream named by `NORMAL_SPEC`.
+- `get_include`: the C headers for extensions that call the kernels through
+  the capsule ``fastdrop._core._C_API`` (``fastdrop/capi.h``, ``fastdrop/capi.pxd``).
 """
 
 from fastdrop._api import dropout, dropout_backward, dropout_forward
@@ -99,3 +101,8 @@ __all__ += [
     "variational_dropout",
     "variational_dropout_backward",
 ]
+
+# C API for other extensions (src_c/include/fastdrop/capi.h)
+from fastdrop._capi import get_include  # noqa: E402
+
+__all__ += ["get_include"]
