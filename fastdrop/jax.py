@@ -114,17 +114,21 @@ def _host(kind: str, p: float, offset: int, core_ndim: int, words, x):
     words = np.asarray(words)
     x = np.asarray(x)
     batch = np.broadcast_shapes(words.shape[:-1], x.shape[:x.ndim - core_ndim])
+    if batch == ():
+        return _one(kind, p, offset, words, x)
     out = np.empty(batch + x.shape[x.ndim - core_ndim:], dtype=x.dtype)
     for index in np.ndindex(batch):
         w = words[tuple(i if n > 1 else 0 for i, n in zip(index, words.shape))]
         xi = x[tuple(i if n > 1 else 0 for i, n in zip(index, x.shape))]
-        seed = int(w[0]) << 32 | int(w[1])
-        if kind == "forward":
-            out[index] = _np_dropout(xi, p, seed=seed, offset=offset)
-        else:
-            mask = Mask(xi.shape, p, seed=seed, offset=offset)
-            out[index] = _np_dropout_backward(xi, mask)
+        out[index] = _one(kind, p, offset, w, xi)
     return out
+
+
+def _one(kind: str, p: float, offset: int, words: np.ndarray, x: np.ndarray) -> np.ndarray:
+    seed = int(words[0]) << 32 | int(words[1])
+    if kind == "forward":
+        return _np_dropout(x, p, seed=seed, offset=offset)
+    return _np_dropout_backward(x, Mask(x.shape, p, seed=seed, offset=offset))
 
 
 def _call(kind, p, offset, words, x):

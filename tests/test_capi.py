@@ -248,3 +248,16 @@ def test_cython_kernels_run_on_threads_at_once(cython_probe):
     np.testing.assert_array_equal(bits, _reference.packed_bits(_reference.keep_mask(5, 3, 0.5, 800)))
     with pytest.raises(ValueError, match="p must be in"):
         cython_probe.dropout_f32(x, np.empty_like(x), 1, 0, -0.5)
+
+
+def test_the_documented_small_example(tmp_path):
+    """examples/capi/dropout_ext.c, the example of docs/c-api.rst."""
+    _build([EXAMPLES / "dropout_ext.c"], "dropout_ext", tmp_path)
+    ext = _load(tmp_path, "dropout_ext")
+    x = _values(3001, np.float32)
+    y = np.empty_like(x)
+    ext.dropout_f32(x, y, 42, 5, 0.2)
+    np.testing.assert_array_equal(y.view(np.uint32),
+                                  fastdrop.dropout(x, 0.2, seed=42, offset=5).view(np.uint32))
+    with pytest.raises(ValueError, match="status -3"):
+        ext.dropout_f32(x, y, 42, 5, 2.0)
