@@ -187,3 +187,17 @@ def test_bad_arguments_are_refused_before_the_callback():
         with pytest.raises(exc, match=rf"^{name}\b") as info:
             call()
         assert type(info.value) is exc, (name, info.value)
+
+
+def test_the_readme_example():
+    """README's JAX block (a ```py block, which tests/test_readme.py leaves out: it needs JAX)."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = text.split("\n## JAX\n")[1].split("\n## ")[0]
+    (code,) = re.findall(r"^```py\n(.*?)^```$", section, flags=re.S | re.M)
+    scope = {}
+    exec(compile(code, "README.md (JAX)", "exec"), scope)
+    np.testing.assert_array_equal(np.asarray(scope["g"]) != 0, np.asarray(scope["y"]) != 0)
+    assert scope["ys"].shape == (4, 1000) and (np.asarray(scope["ys"][0] != scope["ys"][1])).any()
