@@ -71,7 +71,7 @@ def _integer_words(v):
     return jnp.stack([high, v.astype(jnp.uint32)])
 
 
-def seed_of(key_or_seed) -> int:
+def seed_of(key_or_seed: int | np.integer | jax.Array) -> int:
     """seed_of(key_or_seed)
 
     The 64-bit fastdrop seed that `dropout` uses for a seed or key.
@@ -157,7 +157,8 @@ def _masked_bwd(kind, p, offset, words, g):
 _masked.defvjp(_masked_fwd, _masked_bwd)
 
 
-def dropout(key_or_seed, x, p, *, training=True, offset=0):
+def dropout(key_or_seed: int | np.integer | jax.Array, x: jax.Array | np.ndarray, p: float, *,
+            training: bool = True, offset: int = 0) -> jax.Array:
     """dropout(key_or_seed, x, p, *, training=True, offset=0)
 
     Inverted dropout of a JAX array with fastdrop's mask: under `jax.jit`,
@@ -216,13 +217,21 @@ def dropout(key_or_seed, x, p, *, training=True, offset=0):
     p = _checks.check_p(p)
     training = _checks.check_flag(training, "training")
     words = _seed_words(key_or_seed)
-    if not (isinstance(x, jax.Array) or _is_traced(x)):
-        x = jnp.asarray(x)
-    if x.dtype not in _DTYPES:
-        raise TypeError(f"x must be float16, float32 or float64, got {x.dtype}")
+    xa: jax.Array
+    if isinstance(x, jax.Array) or _is_traced(x):
+        xa = x  # type: ignore[assignment]  # a Tracer
+    else:
+        try:
+            xa = jnp.asarray(x)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"x must be a JAX array or an array-like of floats, got "
+                            f"{type(x).__name__} ({exc})") from None
+    if xa.dtype not in _DTYPES:
+        raise TypeError(f"x must be float16, float32 or float64, got {xa.dtype}")
     if _is_traced(offset):
         raise TypeError("offset must be a Python int (static under jit), got a traced value")
-    offset = _checks.check_offset(offset, int(np.prod(x.shape, dtype=object)))
+    offset = _checks.check_offset(offset, int(np.prod(xa.shape, dtype=object)))
     if not training:
-        return x
-    return _masked("forward", p, offset, words, x)
+        return xa
+    out: jax.Array = _masked("forward", p, offset, words, xa)
+    return out

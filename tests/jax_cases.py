@@ -175,6 +175,8 @@ def test_bad_arguments_are_refused_before_the_callback():
         (TypeError, "p", lambda: fdjax.dropout(1, x, "0.5")),
         (TypeError, "p", lambda: jax.jit(lambda q: fdjax.dropout(1, x, q))(0.5)),
         (TypeError, "x", lambda: fdjax.dropout(1, jnp.ones(8, jnp.int32), 0.5)),
+        (TypeError, "x", lambda: fdjax.dropout(1, object(), 0.5)),
+        (TypeError, "x", lambda: fdjax.dropout(1, None, 0.5)),
         (TypeError, "x", lambda: fdjax.dropout(1, jnp.ones(8, jnp.bfloat16), 0.5)),
         (TypeError, "training", lambda: fdjax.dropout(1, x, 0.5, training=1)),
         (ValueError, "offset", lambda: fdjax.dropout(1, x, 0.5, offset=-1)),
@@ -201,3 +203,10 @@ def test_the_readme_example():
     exec(compile(code, "README.md (JAX)", "exec"), scope)
     np.testing.assert_array_equal(np.asarray(scope["g"]) != 0, np.asarray(scope["y"]) != 0)
     assert scope["ys"].shape == (4, 1000) and (np.asarray(scope["ys"][0] != scope["ys"][1])).any()
+
+
+def test_docstring_examples():
+    import doctest
+
+    result = doctest.testmod(fdjax, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 2 and result.failed == 0
