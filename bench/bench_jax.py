@@ -2,7 +2,9 @@
 
 Both run jitted on the CPU, at 1K and 16M float32 elements, forward only;
 a third row, fastdrop.dropout on the NumPy array (no JAX), shows what the
-callback adds;
+callback adds, and a fourth the XLA FFI custom call of
+examples/jax_ffi/fd_jax_ffi.cc (built here; skipped without a C++ compiler
+or jaxlib's FFI headers), which passes buffers without copies;
 each row records its time per call over the bernoulli version's
 (``x_bernoulli``) in extra_info. Each call ends in block_until_ready.
 Run alone on an idle machine, e.g.
@@ -32,8 +34,24 @@ CALLS = {
     "jax.random.bernoulli": jax.jit(_bernoulli_dropout),
     "fastdrop.jax.dropout": jax.jit(lambda key, x: fdjax.dropout(key, x, P)),
     "fastdrop.dropout (NumPy)": None,
+    "XLA FFI example": "ffi",
 }
 _BEST = {}
+_FFI = []
+
+
+def _ffi():
+    """The FFI example's dropout, built once (tests/jax_cases.py builds it the same way)."""
+    if not _FFI:
+        import sys
+        import tempfile
+        from pathlib import Path
+
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+        from jax_cases import build_ffi_example
+
+        _FFI.append(build_ffi_example(tempfile.mkdtemp(prefix="fd-ffi-")))
+    return _FFI[0]
 
 
 @pytest.mark.parametrize("n", SIZES, ids=lambda n: f"{n}")
@@ -42,6 +60,8 @@ def test_jax_dropout(benchmark, name, n):
     x = jnp.asarray(np.random.default_rng(0).standard_normal(n, dtype=np.float32))
     key = jax.random.key(1)
     f = CALLS[name]
+    if f == "ffi":
+        f = jax.jit(lambda key, x: _ffi()(key, x, P))
     if f is None:
         xn = np.asarray(x)
 

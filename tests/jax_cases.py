@@ -210,3 +210,47 @@ def test_docstring_examples():
 
     result = doctest.testmod(fdjax, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 2 and result.failed == 0
+
+
+def build_ffi_example(folder):
+    """Compiles examples/jax_ffi/fd_jax_ffi.cc into folder; returns the module (or skips)."""
+    import importlib
+    import shutil
+    import subprocess
+    import sys
+    import sysconfig
+    from pathlib import Path
+
+    cxx = shutil.which("c++") or shutil.which("g++") or shutil.which("clang++")
+    include = Path(jax.ffi.include_dir())
+    if cxx is None or not (include / "xla" / "ffi" / "api" / "ffi.h").is_file():
+        pytest.skip("needs a C++ compiler and jaxlib's XLA FFI headers")
+    src = Path(__file__).resolve().parent.parent / "examples" / "jax_ffi" / "fd_jax_ffi.cc"
+    out = Path(folder) / ("fd_jax_ffi" + sysconfig.get_config_var("EXT_SUFFIX"))
+    cmd = [cxx, "-std=c++17", "-shared", "-fPIC", "-O2", f"-I{sysconfig.get_paths()['include']}",
+           f"-I{fastdrop.get_include()}", f"-I{include}", str(src), "-o", str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-5000:]
+    sys.path.insert(0, str(folder))
+    try:
+        module = importlib.import_module("fd_jax_ffi")
+    finally:
+        sys.path.remove(str(folder))
+    jax.ffi.register_ffi_target("fd_dropout_f32", module.dropout_f32(), platform="cpu")
+
+    def dropout_ffi(key_or_seed, x, p, offset=0):
+        words = fdjax._seed_words(key_or_seed)
+        call = jax.ffi.ffi_call("fd_dropout_f32", jax.ShapeDtypeStruct(x.shape, x.dtype),
+                                vmap_method="sequential")
+        return call(words, x, p=np.float64(p), offset=np.uint64(offset))
+
+    return dropout_ffi
+
+
+def test_the_xla_ffi_example(tmp_path):
+    """examples/jax_ffi/fd_jax_ffi.cc: the C API table called from an XLA custom call."""
+    dropout_ffi = build_ffi_example(tmp_path)
+    for n, offset in [(1000, 0), (70001, 2**40)]:
+        x = _values((n,), np.float32)
+        y = jax.jit(lambda k, v: dropout_ffi(k, v, 0.3, offset))(jax.random.key(4), jnp.asarray(x))
+        _same_bits(y, fastdrop.dropout(x, 0.3, seed=4, offset=offset))
