@@ -261,3 +261,113 @@ def test_the_documented_small_example(tmp_path):
                                   fastdrop.dropout(x, 0.2, seed=42, offset=5).view(np.uint32))
     with pytest.raises(ValueError, match="status -3"):
         ext.dropout_f32(x, y, 42, 5, 2.0)
+
+
+# ---- every pointer of the table, called through ctypes ------------------------------------
+
+_u8p, _u16p, _u32p, _u64p = (ctypes.POINTER(t) for t in (ctypes.c_uint8, ctypes.c_uint16,
+                                                           ctypes.c_uint32, ctypes.c_uint64))
+_f32p, _f64p = ctypes.POINTER(ctypes.c_float), ctypes.POINTER(ctypes.c_double)
+_int, _f, _d, _sz, _u = ctypes.c_int, ctypes.c_float, ctypes.c_double, ctypes.c_size_t, ctypes.c_uint
+
+
+class _Stream(ctypes.Structure):
+    _fields_ = [("key", ctypes.c_uint64), ("index", ctypes.c_uint64), ("threshold", ctypes.c_uint64)]
+
+
+class _Noise(ctypes.Structure):
+    _fields_ = [("bits", _u8p), ("size", _sz), ("ndim", _int), ("dims", ctypes.POINTER(_sz)),
+                ("noise_axes", _u8p)]
+
+
+_sp, _noisep = ctypes.POINTER(_Stream), ctypes.POINTER(_Noise)
+F = ctypes.CFUNCTYPE
+# fastdrop/capi.h, version 1.0, field by field.
+_TABLE = [
+    ("abi_major", ctypes.c_uint32), ("abi_minor", ctypes.c_uint32), ("struct_size", _sz),
+    ("rng_spec", ctypes.c_char_p), ("normal_spec", ctypes.c_char_p),
+    ("key", F(ctypes.c_uint64, ctypes.c_uint64)),
+    ("threshold", F(_int, _d, _u64p)),
+    ("uniforms", F(_int, _sp, _u32p, _sz)),
+    ("mask_bits", F(_int, _sp, _u8p, _sz)),
+    ("dropout_f16", F(_int, _sp, _u16p, _u16p, _u8p, _sz, _f, _u)),
+    ("dropout_f32", F(_int, _sp, _f32p, _f32p, _u8p, _sz, _f, _u)),
+    ("dropout_f64", F(_int, _sp, _f64p, _f64p, _u8p, _sz, _d, _u)),
+    ("apply_bits_f16", F(_int, _u8p, _u16p, _u16p, _sz, _f, _u)),
+    ("apply_bits_f32", F(_int, _u8p, _f32p, _f32p, _sz, _f, _u)),
+    ("apply_bits_f64", F(_int, _u8p, _f64p, _f64p, _sz, _d, _u)),
+    ("noise_apply_f16", F(_int, _noisep, _u16p, _u16p, _f, _u)),
+    ("noise_apply_f32", F(_int, _noisep, _f32p, _f32p, _f, _u)),
+    ("noise_apply_f64", F(_int, _noisep, _f64p, _f64p, _d, _u)),
+    ("noise_affine_f16", F(_int, _noisep, _u16p, _u16p, _f, _f, _f)),
+    ("noise_affine_f32", F(_int, _noisep, _f32p, _f32p, _f, _f, _f)),
+    ("noise_affine_f64", F(_int, _noisep, _f64p, _f64p, _d, _d, _d)),
+    ("isa_name", F(ctypes.c_char_p, _int)), ("isa_supported", F(_int, _int)),
+    ("best_isa", F(_int)), ("active_isa", F(_int)), ("set_isa", F(_int, _int)),
+    ("openmp", F(_int)), ("set_num_threads", F(_int, _int)), ("get_num_threads", F(_int)),
+    ("normals_f64", F(_int, ctypes.c_uint64, ctypes.c_uint64, _f64p, _sz)),
+    ("normals_f32", F(_int, ctypes.c_uint64, ctypes.c_uint64, _f32p, _sz)),
+    ("gaussian_f64", F(_int, ctypes.c_uint64, ctypes.c_uint64, _f64p, _f64p, _sz, _d)),
+    ("gaussian_f32", F(_int, ctypes.c_uint64, ctypes.c_uint64, _f32p, _f32p, _sz, _f)),
+    ("normal_words_f64", F(_int, _u64p, _f64p, _sz)),
+]
+
+
+class _Table(ctypes.Structure):
+    _fields_ = _TABLE
+
+
+def _table():
+    get = ctypes.pythonapi.PyCapsule_GetPointer
+    get.restype = ctypes.c_void_p
+    get.argtypes = [ctypes.py_object, ctypes.c_char_p]
+    return _Table.from_address(get(_core._C_API, b"fastdrop._core._C_API"))
+
+
+def _ptr(a, ptype):
+    return a.ctypes.data_as(ptype)
+
+
+def test_every_pointer_of_the_table_does_what_its_function_does():
+    t = _table()
+    assert t.struct_size == ctypes.sizeof(_Table)  # the same fields, in the header's order
+    for name, _ in _TABLE[5:]:
+        assert getattr(t, name), name  # no NULL pointer
+    assert t.key(2**63 + 5) == _core.key(2**63 + 5)
+    th = ctypes.c_uint64()
+    assert t.threshold(0.3, ctypes.byref(th)) == 0 and th.value == _core.threshold(0.3)
+    assert [t.isa_name(i).decode() for i in range(3)] == _core.isa_names()
+    assert [bool(t.isa_supported(i)) for i in range(3)] == [_core.isa_supported(i) for i in range(3)]
+    assert (t.best_isa(), t.active_isa(), bool(t.openmp())) == (
+        _core.best_isa(), _core.active_isa(), _core.openmp())
+    assert t.get_num_threads() == fastdrop.get_num_threads()
+    s = _Stream(_core.key(6), 100, _core.threshold(0.4))
+    bits = np.empty(13, np.uint8)
+    assert t.mask_bits(ctypes.byref(s), _ptr(bits, _u8p), 100) == 0
+    np.testing.assert_array_equal(bits, _reference.packed_bits(_reference.keep_mask(6, 100, 0.4, 100)))
+    for dtype, name in [(np.float16, "f16"), (np.float32, "f32"), (np.float64, "f64")]:
+        raw = {2: _u16p, 4: _f32p, 8: _f64p}[np.dtype(dtype).itemsize]
+        x = _values(60, dtype).reshape(6, 10)
+        y, want = np.empty_like(x), np.empty_like(x)
+        nb = np.empty(1, np.uint8)  # a mask of 6 elements over axis 0
+        _core.mask_bits(_core.key(1), 0, _core.threshold(0.5), nb, 6)
+        dims, axes = (_sz * 2)(6, 10), (ctypes.c_uint8 * 2)(1, 0)
+        nz = _Noise(_ptr(nb, _u8p), 6, 2, dims, axes)
+        assert getattr(t, "noise_apply_" + name)(ctypes.byref(nz), _ptr(x, raw), _ptr(y, raw),
+                                                 2.0, 1) == 0
+        _core.noise_apply(nb, x, want, (6, 1), 2.0, 1)
+        np.testing.assert_array_equal(y.view(np.uint8), want.view(np.uint8))
+        assert getattr(t, "noise_affine_" + name)(ctypes.byref(nz), _ptr(x, raw), _ptr(y, raw),
+                                                  1.5, -0.25, -1.75) == 0
+        _core.noise_affine(nb, x, want, (6, 1), 1.5, -0.25, -1.75)
+        np.testing.assert_array_equal(y.view(np.uint8), want.view(np.uint8))
+    for dtype, name, raw in [(np.float32, "f32", _f32p), (np.float64, "f64", _f64p)]:
+        z, want = np.empty(3000, dtype), np.empty(3000, dtype)
+        assert getattr(t, "normals_" + name)(_core.key(3), 2**40, _ptr(z, raw), 3000) == 0
+        _core.normals(_core.key(3), 2**40, want)
+        np.testing.assert_array_equal(z.view(np.uint8), want.view(np.uint8))
+    h = np.random.default_rng(0).integers(0, 2**64, 500, dtype=np.uint64)
+    z, want = np.empty(500), np.empty(500)
+    assert t.normal_words_f64(_ptr(h, _u64p), _ptr(z, _f64p), 500) == 0
+    _core._normal_words(h, want)
+    np.testing.assert_array_equal(z.view(np.uint64), want.view(np.uint64))
