@@ -254,3 +254,12 @@ def test_the_xla_ffi_example(tmp_path):
         x = _values((n,), np.float32)
         y = jax.jit(lambda k, v: dropout_ffi(k, v, 0.3, offset))(jax.random.key(4), jnp.asarray(x))
         _same_bits(y, fastdrop.dropout(x, 0.3, seed=4, offset=offset))
+
+
+def test_the_cases_test_the_suites_fastdrop():
+    """tests/test_jax.py puts the package under test first on the path."""
+    import os
+    from pathlib import Path
+
+    first = os.environ["PYTHONPATH"].split(os.pathsep)[0]
+    assert Path(fastdrop.__file__).resolve().parent.parent == Path(first).resolve()

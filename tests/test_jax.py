@@ -13,12 +13,15 @@ from pathlib import Path
 
 from test_foreign import needs_jax  # noqa: F401 (a fixture)
 
+import fastdrop
+
 HERE = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(fastdrop.__file__).resolve().parent.parent  # the fastdrop this suite tests
 
 
 def test_jax_cases(needs_jax, tmp_path):  # noqa: F811
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [str(HERE.parent), str(HERE), *filter(None, [os.environ.get("PYTHONPATH")])]))
+        [str(PACKAGE_DIR), str(HERE), *filter(None, [os.environ.get("PYTHONPATH")])]))
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", str(HERE / "jax_cases.py"), "-q", "-p", "no:cacheprovider",
          f"--rootdir={HERE.parent}", "-W", "error::DeprecationWarning:fastdrop"],
@@ -31,6 +34,7 @@ def test_import_fastdrop_imports_neither_jax_nor_the_adapter():
     code = ("import sys, numpy as np, fastdrop\n"
             "fastdrop.dropout(np.ones(4, np.float32), 0.5, seed=1)\n"
             "print(sorted(m for m in ('jax', 'jaxlib', 'fastdrop.jax') if m in sys.modules))\n")
+    env = dict(os.environ, PYTHONPATH=str(PACKAGE_DIR))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=HERE.parent)
+                         cwd=HERE, env=env)
     assert out.stdout.strip() == "[]"
