@@ -3,8 +3,8 @@
 ``import fastdrop`` does not import this module (nor JAX); ``import
 fastdrop.jax`` does, and needs ``jax`` (``pip install fastdropout[jax]``).
 
-The kernel runs on the host through `jax.pure_callback`, on NumPy views of
-the operands, so the output is the bits `fastdrop.dropout` gives for the
+The kernel runs on the host through `jax.pure_callback`, on NumPy arrays
+of the operands, so the output is the bits `fastdrop.dropout` gives for the
 same (seed, offset, p). The gradient is `jax.custom_vjp`: the backward
 regenerates the mask from (seed, offset), keeps no mask in memory, and gives
 the bits of `fastdrop.dropout_backward`.
@@ -34,6 +34,8 @@ def _is_traced(value) -> bool:
 
 def _seed_words(key_or_seed):
     """The seed as a uint32[2] JAX array (high word, low word), traced or not."""
+    if type(key_or_seed) is np.ndarray and key_or_seed.shape == ():
+        key_or_seed = key_or_seed[()]  # a NumPy scalar: checked as an int below
     if isinstance(key_or_seed, (jax.Array, np.ndarray)) or _is_traced(key_or_seed):
         dtype = key_or_seed.dtype
         if jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key):
@@ -79,8 +81,8 @@ def seed_of(key_or_seed: int | np.integer | jax.Array) -> int:
     Parameters
     ----------
     key_or_seed : int or jax.Array
-        An int in [0, 2**64) (returned as it is), an integer scalar array
-        (its value modulo 2**64), a typed key of
+        An int in [0, 2**64) (returned as it is; NumPy integers and 0-d
+        arrays too), a JAX integer scalar (its value modulo 2**64), a typed key of
         ``jax.random.key`` (default threefry2x32 implementation) or a legacy
         ``uint32[2]`` key of ``jax.random.PRNGKey``, concrete (not traced).
 
@@ -167,8 +169,9 @@ def dropout(key_or_seed: int | np.integer | jax.Array, x: jax.Array | np.ndarray
     Parameters
     ----------
     key_or_seed : int or jax.Array
-        The seed: an int in [0, 2**64) or an integer scalar array (its value
-        modulo 2**64, so a traced int under jit works), or a JAX PRNG key, typed
+        The seed: an int in [0, 2**64) (NumPy integers and 0-d arrays too),
+        a JAX integer scalar (its value modulo 2**64, so a traced int under
+        jit works), or a JAX PRNG key, typed
         (``jax.random.key``, default implementation) or legacy
         (``jax.random.PRNGKey``, ``uint32[2]``), which may be traced. A key's
         two words ``k`` give the seed ``(k[0] << 32) | k[1]`` (`seed_of`).

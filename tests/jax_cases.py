@@ -73,6 +73,8 @@ def test_training_false_is_the_identity():
 def test_seed_rule():
     assert fdjax.seed_of(jax.random.key(5)) == 5 == fdjax.seed_of(jax.random.PRNGKey(5))
     assert fdjax.seed_of(2**64 - 1) == 2**64 - 1
+    assert fdjax.seed_of(np.array(2**40 + 3)) == 2**40 + 3 == fdjax.seed_of(np.uint64(2**40 + 3))
+    assert fdjax.seed_of(jnp.uint32(7)) == 7 and fdjax.seed_of(jnp.int32(-1)) == 2**64 - 1
     key = jax.random.wrap_key_data(jnp.array([0xDEADBEEF, 0x12345678], jnp.uint32))
     seed = 0xDEADBEEF << 32 | 0x12345678
     assert fdjax.seed_of(key) == seed
@@ -166,6 +168,7 @@ def test_bad_arguments_are_refused_before_the_callback():
         (TypeError, "key_or_seed", lambda: fdjax.dropout(True, x, 0.5)),
         (ValueError, "key_or_seed", lambda: fdjax.dropout(-1, x, 0.5)),
         (ValueError, "key_or_seed", lambda: fdjax.dropout(2**64, x, 0.5)),
+        (ValueError, "key_or_seed", lambda: fdjax.dropout(np.array(-1), x, 0.5)),
         (TypeError, "key_or_seed", lambda: fdjax.dropout(jnp.zeros(2, jnp.int32), x, 0.5)),
         (TypeError, "key_or_seed", lambda: fdjax.dropout(jnp.zeros(3, jnp.uint32), x, 0.5)),
         (ValueError, "key_or_seed",
