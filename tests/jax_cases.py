@@ -260,9 +260,11 @@ def test_the_xla_ffi_example(tmp_path):
 
 
 def test_the_cases_test_the_suites_fastdrop():
-    """tests/test_jax.py puts the package under test first on the path."""
+    """tests/test_jax.py names the package the suite tests; these cases import that one."""
     import os
     from pathlib import Path
 
-    first = os.environ["PYTHONPATH"].split(os.pathsep)[0]
-    assert Path(fastdrop.__file__).resolve().parent.parent == Path(first).resolve()
+    package = os.environ.get("FASTDROP_JAX_CASES_PACKAGE")
+    if package is None:
+        pytest.skip("run directly rather than by tests/test_jax.py (which fails on any skip)")
+    assert Path(fastdrop.__file__).resolve().parent.parent == Path(package).resolve()

@@ -20,8 +20,9 @@ PACKAGE_DIR = Path(fastdrop.__file__).resolve().parent.parent  # the fastdrop th
 
 
 def test_jax_cases(needs_jax, tmp_path):  # noqa: F811
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [str(PACKAGE_DIR), str(HERE), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    path = [str(PACKAGE_DIR), str(HERE), *filter(None, [os.environ.get("PYTHONPATH")])]
+    env = dict(os.environ, FASTDROP_JAX_CASES_PACKAGE=str(PACKAGE_DIR),
+               PYTHONPATH=os.pathsep.join(path))
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", str(HERE / "jax_cases.py"), "-q", "-p", "no:cacheprovider",
          f"--rootdir={HERE.parent}", "-W", "error::DeprecationWarning:fastdrop"],
