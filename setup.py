@@ -100,14 +100,20 @@ class BuildPy(build_py):
     stream headers it includes (src_c/include/fastdrop/*.h); an installed
     package finds them in fastdrop/_gpu/cuda/ (a source checkout reads
     src_c/ directly, so no copy is kept in the tree).
+
+    It also ships the public C headers (src_c/include: fastdrop.h,
+    fastdrop_normal.h and fastdrop/*.h, capi.h among them) as
+    fastdrop/include/, the folder fastdrop.get_include() names, for
+    extensions built against the C API.
     """
 
     def run(self):
         super().run()
-        dest = os.path.join(self.build_lib, "fastdrop", "_gpu", "cuda")
-        for src, rel in GPU_SOURCES:
-            self.mkpath(os.path.dirname(os.path.join(dest, rel)))
-            self.copy_file(src, os.path.join(dest, rel))
+        for dest, files in ((os.path.join(self.build_lib, "fastdrop", "_gpu", "cuda"), GPU_SOURCES),
+                            (os.path.join(self.build_lib, "fastdrop", "include"), PUBLIC_HEADERS)):
+            for src, rel in files:
+                self.mkpath(os.path.dirname(os.path.join(dest, rel)))
+                self.copy_file(src, os.path.join(dest, rel))
 
 
 GPU_SOURCES = [("src_c/cuda/kernels.cu", "kernels.cu"),
@@ -115,6 +121,9 @@ GPU_SOURCES = [("src_c/cuda/kernels.cu", "kernels.cu"),
     (h, os.path.join("include", "fastdrop", os.path.basename(h)))
     for h in sorted(glob("src_c/include/fastdrop/*.h"))
 ]
+
+PUBLIC_HEADERS = [(h, os.path.relpath(h, "src_c/include"))
+                  for h in sorted(glob("src_c/include/*.h") + glob("src_c/include/fastdrop/*.h"))]
 
 core = Extension(
     "fastdrop._core",

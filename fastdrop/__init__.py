@@ -23,6 +23,8 @@ Contents
 - ``global_shape=`` / ``global_origin=`` in `dropout`, `dropout_forward` and
   `Mask`: a block of a larger array (SPEC.md section 12); `fastdrop.dask`
   (optional, not imported here) runs dropout on Dask arrays with them.
+- `get_include`: the C headers for extensions that call the kernels through
+  the capsule ``fastdrop._core._C_API`` (``fastdrop/capi.h``, ``fastdrop/capi.pxd``).
 """
 
 from fastdrop._api import dropout, dropout_backward, dropout_forward
@@ -102,3 +104,8 @@ __all__ += [
     "variational_dropout",
     "variational_dropout_backward",
 ]
+
+# C API for other extensions (src_c/include/fastdrop/capi.h)
+from fastdrop._capi import get_include  # noqa: E402
+
+__all__ += ["get_include"]

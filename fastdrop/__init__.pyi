@@ -884,3 +884,8 @@ class GaussianDropout:
     def backward(
         self, grad: npt.ArrayLike, noise: Noise | None = None, *, out: _AnyFloat | None = None
     ) -> _AnyFloat: ...
+
+# C API for other extensions
+__all__ += ["get_include"]
+
+def get_include() -> str: ...

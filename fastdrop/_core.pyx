@@ -670,3 +670,52 @@ def _normal_words(h, z):
     with nogil:
         rc = fd_normal_words_f64(hp, zp, n)
     _check(rc)
+
+
+# ===   The C API table for other extensions (src_c/include/fastdrop/capi.h)   ===
+
+from cpython.pycapsule cimport PyCapsule_New
+
+from fastdrop.capi cimport FD_CAPI_MAJOR, FD_CAPI_MINOR, FD_CAPI_NAME, fd_capi
+
+# Lives as long as this module (extension modules are never unloaded).
+cdef fd_capi _capi
+
+_capi.abi_major = FD_CAPI_MAJOR
+_capi.abi_minor = FD_CAPI_MINOR
+_capi.struct_size = sizeof(fd_capi)
+_capi.rng_spec = FD_RNG_SPEC
+_capi.normal_spec = FD_NORMAL_SPEC
+_capi.key = fd_key
+_capi.threshold = fd_threshold
+_capi.uniforms = fd_uniforms
+_capi.mask_bits = fd_mask_bits
+_capi.dropout_f16 = fd_dropout_f16
+_capi.dropout_f32 = fd_dropout_f32
+_capi.dropout_f64 = fd_dropout_f64
+_capi.apply_bits_f16 = fd_apply_bits_f16
+_capi.apply_bits_f32 = fd_apply_bits_f32
+_capi.apply_bits_f64 = fd_apply_bits_f64
+_capi.noise_apply_f16 = fd_noise_apply_f16
+_capi.noise_apply_f32 = fd_noise_apply_f32
+_capi.noise_apply_f64 = fd_noise_apply_f64
+_capi.noise_affine_f16 = fd_noise_affine_f16
+_capi.noise_affine_f32 = fd_noise_affine_f32
+_capi.noise_affine_f64 = fd_noise_affine_f64
+_capi.isa_name = fd_isa_name
+_capi.isa_supported = fd_isa_supported
+_capi.best_isa = fd_best_isa
+_capi.active_isa = fd_active_isa
+_capi.set_isa = fd_set_isa
+_capi.openmp = fd_openmp
+_capi.set_num_threads = fd_set_num_threads
+_capi.get_num_threads = fd_get_num_threads
+_capi.normals_f64 = fd_normals_f64
+_capi.normals_f32 = fd_normals_f32
+_capi.gaussian_f64 = fd_gaussian_f64
+_capi.gaussian_f32 = fd_gaussian_f32
+_capi.normal_words_f64 = fd_normal_words_f64
+# A new kernel (minor version 1 and later) is appended in capi.h and capi.pxd
+# and filled in here, and FD_CAPI_MINOR goes up by one.
+
+_C_API = PyCapsule_New(<void *>&_capi, FD_CAPI_NAME, NULL)

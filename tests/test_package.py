@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import fastdrop
-from fastdrop import _api, _core, _generator, _info, _layer, _mask
+from fastdrop import _api, _capi, _core, _generator, _info, _layer, _mask
 
 
 def test_main_runs_and_self_checks():
@@ -20,7 +20,7 @@ def test_main_runs_and_self_checks():
     assert f"fastdrop {fastdrop.__version__}" in proc.stdout
 
 
-@pytest.mark.parametrize("module", [_api, _mask, _generator, _layer, _info])
+@pytest.mark.parametrize("module", [_api, _mask, _generator, _layer, _info, _capi])
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0
