@@ -1,0 +1,206 @@
+"""The custom operators ``fastdrop::dropout`` and ``fastdrop::dropout_backward``.
+
+One forward operator serves every variant: plain dropout (optionally with a
+noise shape: channel dropout, DropPath), unscaled dropout (DropPath without
+``scale_by_keep``) and alpha dropout. It returns the output, the packed mask
+bits (uint8, ``ceil(m / 8)`` bytes for m noise elements, or none with
+``store="seed"``) and the seed it used, as an int64 tensor, so that a seed
+drawn from the default stream inside a compiled graph still reaches
+backward. Seeds and offsets are unsigned 64-bit; they cross the operator
+schema (signed 64-bit ints) as their two's-complement images.
+
+CPU tensors are seen as NumPy arrays and CUDA tensors as CuPy arrays, both
+without a copy, and computed by fastdrop's public functions, so the bits
+are those of ``fastdrop.dropout_forward(input.numpy(), ...)``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+import fastdrop
+from fastdrop._mask import Mask
+from fastdrop.torch import _arrays
+
+# kind: what the forward computes (an int in the operator schema)
+DROPOUT = 0  # kept elements scaled by 1 / (1 - p)
+UNSCALED = 1  # kept elements unscaled (DropPath with scale_by_keep=False)
+ALPHA = 2  # alpha dropout; with a noise shape, feature alpha dropout
+
+_TWO64 = 1 << 64
+
+
+def to_i64(v: int) -> int:
+    """An unsigned 64-bit value as the signed one with the same bits."""
+    return v - _TWO64 if v >= 1 << 63 else v
+
+
+def to_u64(v: int) -> int:
+    """The inverse of `to_i64` (2**64 itself, an offset of an empty call, maps to 0)."""
+    return int(v) % _TWO64
+
+
+def _mask_shape(shape, noise_shape) -> tuple:
+    return tuple(noise_shape) if noise_shape else tuple(shape)
+
+
+def _owned_bits(bits: np.ndarray) -> np.ndarray:
+    """A writeable uint8 array holding bits: the array behind the Mask's read-only view when
+    it is exactly that view (the Mask is dropped, so nothing else holds it), else a copy."""
+    base = bits.base
+    if (isinstance(base, np.ndarray) and base.dtype == np.uint8 and base.shape == bits.shape
+            and base.flags.writeable and base.flags.c_contiguous
+            and base.__array_interface__["data"][0] == bits.__array_interface__["data"][0]):
+        return base
+    return np.array(bits, dtype=np.uint8, order="C")
+
+
+def _seed_tensor(seed: int, device) -> torch.Tensor:
+    return torch.tensor([to_i64(seed)], dtype=torch.int64, device=device)
+
+
+def _no_bits(device) -> torch.Tensor:
+    return torch.empty(0, dtype=torch.uint8, device=device)
+
+
+def _numpy_forward(x, y, p, seed, offset, store, noise_shape, kind):
+    """fastdrop's NumPy function for kind on arrays x and y (out); returns the Mask or None."""
+    nshape = tuple(noise_shape) if noise_shape else None
+    if kind == ALPHA:
+        if nshape is None:
+            return fastdrop.alpha_dropout(x, p, seed=seed, offset=offset, out=y,
+                                          return_mask=store is not None)
+        return fastdrop.feature_alpha_dropout(x, p, seed=seed, offset=offset, out=y,
+                                              return_mask=store is not None)
+    scaling = "classic" if kind == UNSCALED else "inverted"
+    if store is None:
+        return fastdrop.dropout(x, p, seed=seed, offset=offset, scaling=scaling, out=y,
+                                noise_shape=nshape)
+    return fastdrop.dropout_forward(x, p, seed=seed, offset=offset, scaling=scaling,
+                                    store=store, out=y, noise_shape=nshape)
+
+
+def eager(x: torch.Tensor, p: float, seed, offset: int, noise_shape, kind: int,
+          inplace: bool) -> torch.Tensor:
+    """The forward without autograd or a custom-operator call (no mask kept): the fast path
+    for eager calls whose result needs no gradient. Same bits as the operator."""
+    kind_dev = _arrays.device(x)
+    if kind_dev == "cpu":
+        y = x if inplace else torch.empty(x.shape, dtype=x.dtype)
+        _numpy_forward(_arrays.host(x), _arrays.host(y), p, seed, offset, None, noise_shape, kind)
+        return y
+    y = _cuda_forward(x, p, seed, offset, False, noise_shape, kind)[0]
+    if inplace:
+        x.copy_(y)
+        return x
+    return y
+
+
+def _cuda_forward(x, p, seed, offset, store_bits, noise_shape, kind):
+    if kind != DROPOUT or noise_shape:
+        raise TypeError("input is a CUDA tensor: fastdrop's GPU path runs plain dropout only "
+                        "(no noise shapes, channel, alpha or DropPath variants); pass input.cpu()")
+    with _arrays.on_torch_stream(x):
+        y = torch.empty(x.shape, dtype=x.dtype, device=x.device)
+        _, mask = fastdrop.dropout_forward(_arrays.gpu(x), p, seed=seed, offset=offset,
+                                           store="bits" if store_bits else "seed",
+                                           out=_arrays.gpu(y))
+        bits = _arrays.from_gpu(mask.bits) if store_bits else _no_bits(x.device)
+    return y, bits, _seed_tensor(mask.seed, x.device)
+
+
+@torch.library.custom_op("fastdrop::dropout", mutates_args=())
+def dropout_op(input: torch.Tensor, p: float, seed: int, offset: int, draw: bool,
+               store_bits: bool, noise_shape: list[int], kind: int
+               ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Forward: (output, packed mask bits or an empty uint8 tensor, the seed used).
+
+    draw: take the seed from fastdrop's default Generator (seed is ignored).
+    noise_shape: the mask's shape, broadcast over input ([] for input's own).
+    Arguments are checked by the callers (`fastdrop.torch.dropout` and friends).
+    """
+    seed_u = None if draw else to_u64(seed)
+    offset_u = to_u64(offset)
+    if _arrays.device(input) == "cuda":
+        return _cuda_forward(input, p, seed_u, offset_u, store_bits, list(noise_shape), kind)
+    y = torch.empty(input.shape, dtype=input.dtype)
+    store = "bits" if store_bits else "seed"  # alpha dropout's callers always keep the bits
+    result = _numpy_forward(_arrays.host(input), _arrays.host(y), p, seed_u, offset_u, store,
+                            list(noise_shape), kind)
+    mask = result[1]
+    bits = torch.from_numpy(_owned_bits(mask.bits)) if store_bits else _no_bits(input.device)
+    return y, bits, _seed_tensor(mask.seed, input.device)
+
+
+@dropout_op.register_fake
+def _dropout_fake(input, p, seed, offset, draw, store_bits, noise_shape, kind):
+    m = math.prod(_mask_shape(input.shape, noise_shape))
+    y = torch.empty_like(input, memory_format=torch.contiguous_format)
+    bits = input.new_empty(((m + 7) // 8 if store_bits else 0,), dtype=torch.uint8)
+    return y, bits, input.new_empty((1,), dtype=torch.int64)
+
+
+@torch.library.custom_op("fastdrop::dropout_backward", mutates_args=())
+def dropout_backward_op(grad: torch.Tensor, bits: torch.Tensor, seed: torch.Tensor, p: float,
+                        offset: int, store_bits: bool, mask_shape: list[int], kind: int
+                        ) -> torch.Tensor:
+    """Backward: grad through the mask of a `dropout_op` forward, with its rounding."""
+    shape = tuple(int(d) for d in mask_shape)
+    m = math.prod(shape)
+    scaling = "classic" if kind == UNSCALED else "inverted"
+    on_gpu = _arrays.device(grad, "grad") == "cuda"
+    # A seed read from a CUDA tensor synchronises; stored bits make it unnecessary.
+    seed_u = to_u64(int(seed[0])) if (not store_bits or not on_gpu) else 0
+    if on_gpu:
+        with _arrays.on_torch_stream(grad):
+            dx = torch.empty(grad.shape, dtype=grad.dtype, device=grad.device)
+            gbits = _arrays.gpu(bits) if store_bits else None
+            mask = Mask._checked(shape, m, p, seed_u, to_u64(offset), scaling, gbits)
+            fastdrop.dropout_backward(_arrays.gpu(grad), mask, out=_arrays.gpu(dx))
+        return dx
+    dx = torch.empty(grad.shape, dtype=grad.dtype)
+    hbits = bits.detach().numpy() if store_bits else None
+    mask = Mask(shape, p, seed=seed_u, offset=to_u64(offset), scaling=scaling, bits=hbits)
+    backward = fastdrop.alpha_dropout_backward if kind == ALPHA else fastdrop.dropout_backward
+    backward(_arrays.host(grad), mask, out=_arrays.host(dx))
+    return dx
+
+
+@dropout_backward_op.register_fake
+def _dropout_backward_fake(grad, bits, seed, p, offset, store_bits, mask_shape, kind):
+    return torch.empty_like(grad, memory_format=torch.contiguous_format)
+
+
+def _setup_forward(ctx, inputs, output):
+    x, p, _seed, offset, _draw, store_bits, noise_shape, kind = inputs
+    _, bits, seed = output
+    ctx.save_for_backward(bits, seed)
+    ctx.args = (p, offset, store_bits, list(_mask_shape(x.shape, noise_shape)), kind)
+
+
+def _backward_forward(ctx, grad_y, _grad_bits, _grad_seed):
+    bits, seed = ctx.saved_tensors
+    grad_x = dropout_backward_op(grad_y, bits, seed, *ctx.args)
+    return grad_x, None, None, None, None, None, None, None
+
+
+dropout_op.register_autograd(_backward_forward, setup_context=_setup_forward)
+
+
+def _setup_backward(ctx, inputs, output):
+    _grad, bits, seed, p, offset, store_bits, mask_shape, kind = inputs
+    ctx.save_for_backward(bits, seed)
+    ctx.args = (p, offset, store_bits, list(mask_shape), kind)
+
+
+def _backward_backward(ctx, grad_dx):
+    """The backward is linear in grad: its own gradient is the same map."""
+    bits, seed = ctx.saved_tensors
+    grad_grad = dropout_backward_op(grad_dx, bits, seed, *ctx.args)
+    return grad_grad, None, None, None, None, None, None, None
+
+
+dropout_backward_op.register_autograd(_backward_backward, setup_context=_setup_backward)
