@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 import warnings
 
@@ -44,17 +45,18 @@ def apply(input, p, training, inplace, seed, offset, store_bits, noise_shape, ki
     """
     training = _checks.check_flag(training, "training")
     inplace = _checks.check_flag(inplace, "inplace")
-    m = 1
-    for d in noise_shape if noise_shape else input.shape:
-        m *= d
+    m = math.prod(noise_shape) if noise_shape else input.numel()
     draw = seed is None
     seed = 0 if draw else _checks.check_seed(seed)
     offset = _checks.check_offset(offset, m)
     if not training:
         return input
-    if not torch.compiler.is_compiling() and not (input.requires_grad
-                                                 and torch.is_grad_enabled()):
-        return _ops.eager(input, p, None if draw else seed, offset, noise_shape, kind, inplace)
+    if not torch.compiler.is_compiling():
+        if not (input.requires_grad and torch.is_grad_enabled()):
+            return _ops.eager(input, p, None if draw else seed, offset, noise_shape, kind, inplace)
+        y = _ops.Eager.apply(input, (p, None if draw else seed, offset, store_bits,
+                                     tuple(noise_shape), kind))
+        return input.copy_(y) if inplace else y
     y = _ops.dropout_op(input, p, _ops.to_i64(seed), _ops.to_i64(offset), draw, store_bits,
                         list(noise_shape), kind)[0]
     if inplace:

@@ -51,9 +51,9 @@ def _owned_bits(bits: np.ndarray) -> np.ndarray:
     """A writeable uint8 array holding bits: the array behind the Mask's read-only view when
     it is exactly that view (the Mask is dropped, so nothing else holds it), else a copy."""
     base = bits.base
-    if (isinstance(base, np.ndarray) and base.dtype == np.uint8 and base.shape == bits.shape
-            and base.flags.writeable and base.flags.c_contiguous
-            and base.__array_interface__["data"][0] == bits.__array_interface__["data"][0]):
+    # A 1-D view with base's shape and unit strides is all of base's memory, in order.
+    if (type(base) is np.ndarray and base.dtype == np.uint8 and base.shape == bits.shape
+            and base.strides == bits.strides == (1,) and base.flags.writeable):
         return base
     return np.array(bits, dtype=np.uint8, order="C")
 
@@ -87,10 +87,9 @@ def eager(x: torch.Tensor, p: float, seed, offset: int, noise_shape, kind: int,
           inplace: bool) -> torch.Tensor:
     """The forward without autograd or a custom-operator call (no mask kept): the fast path
     for eager calls whose result needs no gradient. Same bits as the operator."""
-    kind_dev = _arrays.device(x)
-    if kind_dev == "cpu":
-        y = x if inplace else torch.empty(x.shape, dtype=x.dtype)
-        _numpy_forward(_arrays.host(x), _arrays.host(y), p, seed, offset, None, noise_shape, kind)
+    if _arrays.device(x) == "cpu":
+        y, yn = (x, _arrays.host(x)) if inplace else _arrays.new_host(x.shape, x.dtype)
+        _numpy_forward(_arrays.host(x), yn, p, seed, offset, None, noise_shape, kind)
         return y
     y = _cuda_forward(x, p, seed, offset, False, noise_shape, kind)[0]
     if inplace:
@@ -109,7 +108,18 @@ def _cuda_forward(x, p, seed, offset, store_bits, noise_shape, kind):
                                            store="bits" if store_bits else "seed",
                                            out=_arrays.gpu(y))
         bits = _arrays.from_gpu(mask.bits) if store_bits else _no_bits(x.device)
-    return y, bits, _seed_tensor(mask.seed, x.device)
+    return y, bits, mask.seed
+
+
+def forward_impl(input, p, seed, offset, store_bits, noise_shape, kind):
+    """(output, bits, the seed used) of a checked call; seed None draws from the default stream."""
+    if _arrays.device(input) == "cuda":
+        return _cuda_forward(input, p, seed, offset, store_bits, noise_shape, kind)
+    y, yn = _arrays.new_host(input.shape, input.dtype)
+    store = "bits" if store_bits else "seed"  # alpha dropout's callers always keep the bits
+    mask = _numpy_forward(_arrays.host(input), yn, p, seed, offset, store, noise_shape, kind)[1]
+    bits = torch.from_numpy(_owned_bits(mask.bits)) if store_bits else _no_bits(input.device)
+    return y, bits, mask.seed
 
 
 @torch.library.custom_op("fastdrop::dropout", mutates_args=())
@@ -122,17 +132,9 @@ def dropout_op(input: torch.Tensor, p: float, seed: int, offset: int, draw: bool
     noise_shape: the mask's shape, broadcast over input ([] for input's own).
     Arguments are checked by the callers (`fastdrop.torch.dropout` and friends).
     """
-    seed_u = None if draw else to_u64(seed)
-    offset_u = to_u64(offset)
-    if _arrays.device(input) == "cuda":
-        return _cuda_forward(input, p, seed_u, offset_u, store_bits, list(noise_shape), kind)
-    y = torch.empty(input.shape, dtype=input.dtype)
-    store = "bits" if store_bits else "seed"  # alpha dropout's callers always keep the bits
-    result = _numpy_forward(_arrays.host(input), _arrays.host(y), p, seed_u, offset_u, store,
-                            list(noise_shape), kind)
-    mask = result[1]
-    bits = torch.from_numpy(_owned_bits(mask.bits)) if store_bits else _no_bits(input.device)
-    return y, bits, _seed_tensor(mask.seed, input.device)
+    y, bits, used = forward_impl(input, p, None if draw else to_u64(seed), to_u64(offset),
+                                 store_bits, list(noise_shape), kind)
+    return y, bits, _seed_tensor(used, input.device)
 
 
 @dropout_op.register_fake
@@ -143,30 +145,35 @@ def _dropout_fake(input, p, seed, offset, draw, store_bits, noise_shape, kind):
     return y, bits, input.new_empty((1,), dtype=torch.int64)
 
 
+def backward_impl(grad, bits, seed_u, p, offset, store_bits, mask_shape, kind):
+    """grad through the mask of a forward (seed and offset unsigned), with its rounding."""
+    shape = tuple(int(d) for d in mask_shape)
+    m = math.prod(shape)
+    scaling = "classic" if kind == UNSCALED else "inverted"
+    on_gpu = _arrays.device(grad, "grad") == "cuda"
+    if on_gpu:
+        with _arrays.on_torch_stream(grad):
+            dx = torch.empty(grad.shape, dtype=grad.dtype, device=grad.device)
+            gbits = _arrays.gpu(bits) if store_bits else None
+            mask = Mask._checked(shape, m, p, seed_u, offset, scaling, gbits)
+            fastdrop.dropout_backward(_arrays.gpu(grad), mask, out=_arrays.gpu(dx))
+        return dx
+    dx, dxn = _arrays.new_host(grad.shape, grad.dtype)
+    hbits = bits.detach().numpy() if store_bits else None
+    mask = Mask(shape, p, seed=seed_u, offset=offset, scaling=scaling, bits=hbits)
+    backward = fastdrop.alpha_dropout_backward if kind == ALPHA else fastdrop.dropout_backward
+    backward(_arrays.host(grad), mask, out=dxn)
+    return dx
+
+
 @torch.library.custom_op("fastdrop::dropout_backward", mutates_args=())
 def dropout_backward_op(grad: torch.Tensor, bits: torch.Tensor, seed: torch.Tensor, p: float,
                         offset: int, store_bits: bool, mask_shape: list[int], kind: int
                         ) -> torch.Tensor:
     """Backward: grad through the mask of a `dropout_op` forward, with its rounding."""
-    shape = tuple(int(d) for d in mask_shape)
-    m = math.prod(shape)
-    scaling = "classic" if kind == UNSCALED else "inverted"
-    on_gpu = _arrays.device(grad, "grad") == "cuda"
     # A seed read from a CUDA tensor synchronises; stored bits make it unnecessary.
-    seed_u = to_u64(int(seed[0])) if (not store_bits or not on_gpu) else 0
-    if on_gpu:
-        with _arrays.on_torch_stream(grad):
-            dx = torch.empty(grad.shape, dtype=grad.dtype, device=grad.device)
-            gbits = _arrays.gpu(bits) if store_bits else None
-            mask = Mask._checked(shape, m, p, seed_u, to_u64(offset), scaling, gbits)
-            fastdrop.dropout_backward(_arrays.gpu(grad), mask, out=_arrays.gpu(dx))
-        return dx
-    dx = torch.empty(grad.shape, dtype=grad.dtype)
-    hbits = bits.detach().numpy() if store_bits else None
-    mask = Mask(shape, p, seed=seed_u, offset=to_u64(offset), scaling=scaling, bits=hbits)
-    backward = fastdrop.alpha_dropout_backward if kind == ALPHA else fastdrop.dropout_backward
-    backward(_arrays.host(grad), mask, out=_arrays.host(dx))
-    return dx
+    seed_u = 0 if store_bits and seed.device.type != "cpu" else to_u64(int(seed[0]))
+    return backward_impl(grad, bits, seed_u, p, to_u64(offset), store_bits, mask_shape, kind)
 
 
 @dropout_backward_op.register_fake
@@ -204,3 +211,32 @@ def _backward_backward(ctx, grad_dx):
 
 
 dropout_backward_op.register_autograd(_backward_backward, setup_context=_setup_backward)
+
+
+class Eager(torch.autograd.Function):
+    """The operator's forward and backward for eager autograd, without the operator's
+    dispatch (a custom operator costs tens of microseconds a call from Python).
+
+    The same functions compute it, so the bits are the operator's; a double
+    backward (``create_graph=True``) goes through `dropout_backward_op`,
+    whose autograd formula this class does not repeat.
+    """
+
+    @staticmethod
+    def forward(ctx, input, args):
+        p, seed, offset, store_bits, noise_shape, kind = args
+        y, bits, used = forward_impl(input, p, seed, offset, store_bits, noise_shape, kind)
+        ctx.save_for_backward(bits)
+        ctx.args = (used, p, offset, store_bits, _mask_shape(input.shape, noise_shape), kind)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_y):
+        (bits,) = ctx.saved_tensors
+        used, p, offset, store_bits, mask_shape, kind = ctx.args
+        if torch.is_grad_enabled():
+            grad_x = dropout_backward_op(grad_y, bits, _seed_tensor(used, bits.device), p,
+                                         to_i64(offset), store_bits, list(mask_shape), kind)
+        else:
+            grad_x = backward_impl(grad_y, bits, used, p, offset, store_bits, mask_shape, kind)
+        return grad_x, None
