@@ -192,6 +192,16 @@ def _round_to_bfloat16(y32: np.ndarray) -> np.ndarray:
     return ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
 
 
+def test_the_rounding_of_the_bfloat16_test_is_nearest_even():
+    """The test's own rounding agrees with torch's float32 -> bfloat16 conversion."""
+    y32 = np.concatenate([random_floats(5000, np.float32, 1)[4:],
+                          np.array([1 + 2**-8, 1 + 3 * 2**-8, 1 + 2**-8 + 2**-20], np.float32)])
+    ours = _round_to_bfloat16(y32)
+    theirs = torch.from_numpy(y32).to(torch.bfloat16).view(torch.int16).numpy().view(np.uint16)
+    assert np.array_equal(ours, theirs)
+    assert list(ours[-3:]) == [0x3F80, 0x3F82, 0x3F81]  # ties to even, down and up; above a tie
+
+
 def test_bfloat16_is_the_float32_result_rounded_to_nearest_even():
     _bfloat16_or_skip()
     rng = np.random.default_rng(5)
