@@ -1,5 +1,6 @@
 """README's Python examples run as written, each as a script of its own."""
 
+import importlib.util
 import os
 import re
 import subprocess
@@ -7,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import unavailable
 
 import fastdrop
 
@@ -25,6 +27,8 @@ def test_readme_has_the_examples():
 @pytest.mark.parametrize("code", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
 def test_readme_example_runs(code, tmp_path):
     """A script file, not -c: the multiprocessing example needs an importable __main__."""
+    if "import torch" in code and importlib.util.find_spec("torch") is None:
+        unavailable("torch is not installed (pip install '.[torch]')", "FASTDROP_REQUIRE_INTEROP")
     script = tmp_path / "example.py"
     script.write_text(code)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(

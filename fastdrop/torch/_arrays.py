@@ -70,7 +70,7 @@ def host(t: torch.Tensor) -> np.ndarray:
     return t.numpy()
 
 
-_NUMPY = {torch.float16: np.dtype(np.float16), torch.float32: np.dtype(np.float32),
+_NUMPY: dict[torch.dtype, np.dtype] = {torch.float16: np.dtype(np.float16), torch.float32: np.dtype(np.float32),
           torch.float64: np.dtype(np.float64)}
 
 

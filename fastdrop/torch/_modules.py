@@ -57,7 +57,8 @@ class _Stream(torch.nn.Module):
         seed = offset = None
         if self._stream is not None:
             seed = self._stream.seed
-            offset = self._stream._reserve(math.prod(nshape if nshape else input.shape))
+            m = math.prod(nshape if nshape else input.shape)
+            offset = self._stream._reserve(m)  # type: ignore[attr-defined]  # private to fastdrop
         return _functional.apply(input, self.p, True, self.inplace, seed,
                                  0 if offset is None else offset,
                                  self._store_bits or kind == _ops.ALPHA, nshape, kind)
