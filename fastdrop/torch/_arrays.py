@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import sys
 
 import numpy as np
 import torch
@@ -23,27 +21,33 @@ def check_tensor(t, name: str = "input") -> torch.Tensor:
     return t
 
 
-@functools.lru_cache(maxsize=None)
-def bfloat16_dtype():
+_FOUND: dict[str, object] = {}  # what the two functions below found, once
+
+
+def bfloat16_dtype() -> np.dtype | None:
     """ml_dtypes.bfloat16 as a NumPy dtype, or None when ml_dtypes is not installed."""
-    try:
-        import ml_dtypes
-    except ImportError:
-        return None
-    return np.dtype(ml_dtypes.bfloat16)
+    if "bfloat16" not in _FOUND:
+        try:
+            import ml_dtypes
+        except ImportError:
+            _FOUND["bfloat16"] = None
+        else:
+            _FOUND["bfloat16"] = np.dtype(ml_dtypes.bfloat16)
+    return _FOUND["bfloat16"]  # type: ignore[return-value]
 
 
-@functools.lru_cache(maxsize=None)
 def core_takes_bfloat16() -> bool:
     """True if this fastdrop's NumPy API accepts ml_dtypes.bfloat16 arrays (told by trying)."""
-    dt = bfloat16_dtype()
-    if dt is None:
-        return False
-    try:
-        fastdrop.dropout(np.zeros(1, dt), 0.5, seed=0)
-    except TypeError:
-        return False
-    return True
+    if "core" not in _FOUND:
+        dt = bfloat16_dtype()
+        takes = dt is not None
+        if takes:
+            try:
+                fastdrop.dropout(np.zeros(1, dt), 0.5, seed=0)
+            except TypeError:
+                takes = False
+        _FOUND["core"] = takes
+    return bool(_FOUND["core"])
 
 
 def _refuse_bfloat16() -> None:
@@ -66,7 +70,9 @@ def host(t: torch.Tensor) -> np.ndarray:
         t = t.detach()
     if t.dtype is torch.bfloat16:
         _refuse_bfloat16()
-        return t.view(torch.int16).numpy().view(bfloat16_dtype())
+        dt = bfloat16_dtype()
+        assert dt is not None  # _refuse_bfloat16 raised otherwise
+        return t.view(torch.int16).numpy().view(dt)
     return t.numpy()
 
 
@@ -123,7 +129,7 @@ class on_torch_stream:
         self._contexts: list = []
 
     def __enter__(self):
-        cupy = sys.modules["cupy"]
+        cupy = cupy_module()
         index = self._t.device.index if self._t.device.index is not None else 0
         stream = torch.cuda.current_stream(index)
         self._contexts = [cupy.cuda.Device(index),
