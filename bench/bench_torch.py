@@ -9,7 +9,11 @@ Run with ``pytest bench/bench_torch.py --benchmark-only``. Groups are
   (the mask kept as bits, the autograd node recorded);
 - ``fastdrop::dropout operator``: the custom operator called directly, as a
   compiled graph calls it (its dispatch cost shows at small sizes);
+- ``fastdrop.torch inplace``: ``inplace=True`` on a tensor without grad,
+  which writes into the input (no output to allocate);
 - ``torch``: ``torch.nn.functional.dropout(x, 0.5)``, a new output;
+- ``torch clone``: ``x.clone()``, a copy into a new tensor (the roofline of
+  a function that returns a new tensor: allocation and first touch included);
 - ``np.copyto``: a copy into a preallocated array (the roofline).
 
 Targets: at 16M the fastdrop.torch row within 1.2x of np.copyto; faster
@@ -40,12 +44,22 @@ def _operator(tx):
     return lambda: op(tx, P, 1, 0, False, True, [], 0)
 
 
+def _inplace(tx):
+    tw = tx.clone()  # repeated dropout saturates values at 0 and inf: no subnormals
+    return lambda: ft.dropout(tw, P, seed=1, inplace=True)
+
+
 def _torch(tx):
     return lambda: torch.nn.functional.dropout(tx, P, True)
 
 
+def _clone(tx):
+    return tx.clone
+
+
 CASES = {"fastdrop.torch": _fastdrop, "fastdrop.torch autograd": _autograd,
-         "fastdrop::dropout operator": _operator, "torch": _torch}
+         "fastdrop::dropout operator": _operator, "fastdrop.torch inplace": _inplace,
+         "torch": _torch, "torch clone": _clone}
 
 
 @pytest.mark.parametrize("case", list(CASES))
