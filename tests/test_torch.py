@@ -133,14 +133,14 @@ def test_operator_equals_the_numpy_api(kind, noise_shape, store_bits, dtype):
         y_np, mask = fastdrop.dropout_forward(xn, 0.25, seed=7, offset=2, noise_shape=ns,
                                               scaling="classic" if kind == _ops.UNSCALED
                                               else "inverted")
-    assert same(y, y_np) and int(seed[0]) == 7
+    assert same(y, y_np) and seed.tolist() == [7, 2]
     m = mask.size
     assert bits.dtype is torch.uint8 and bits.numel() == ((m + 7) // 8 if store_bits else 0)
     if store_bits:
         assert bytes(bits.numpy()) == bytes(mask.bits)
     g = _tensor((4, 5, 3), dtype, seed=8)
-    dx = torch.ops.fastdrop.dropout_backward(g, bits, seed, 0.25, 2, store_bits,
-                                             list(mask.shape), kind)
+    dx = torch.ops.fastdrop.dropout_backward(g, bits, seed, 0.25, store_bits, list(mask.shape),
+                                             kind)
     back = fastdrop.alpha_dropout_backward if kind == _ops.ALPHA else fastdrop.dropout_backward
     assert same(dx, back(g.numpy(), mask))
 
@@ -258,7 +258,8 @@ def test_opcheck(kind, noise_shape, store_bits):
 
 
 def test_torch_compile_fullgraph():
-    """One graph (no break) through both operators, the same bits and gradients as eager.
+    """One graph (no break) through both operators, the same bits and gradients as eager,
+    seeded modules included (their stream position is a buffer the graph advances).
 
     The "aot_eager" backend traces with dynamo and AOT autograd on the fake
     kernels as inductor does, without inductor's code generation, which takes
@@ -267,11 +268,13 @@ def test_torch_compile_fullgraph():
     torch.manual_seed(0)
     lin = torch.nn.Linear(16, 16)
     drop = ft.Dropout(0.3)
+    seeded = ft.Dropout2d(0.5, seed=9)
 
     def f(x):
         h = ft.dropout(lin(x), 0.3, seed=2**64 - 1, offset=2**63)  # seed and offset past int64
         y = drop(h)  # seed=None: drawn inside the operator at run time
-        return h, y
+        z = seeded(y.view(8, 4, 2, 2))  # the stream's next 32 elements
+        return h, y, z
 
     compiled = torch.compile(f, fullgraph=True, backend="aot_eager")
     x = torch.randn(8, 16)
@@ -279,13 +282,20 @@ def test_torch_compile_fullgraph():
     for fn in (compiled, f):
         lin.zero_grad()
         fastdrop.manual_seed(4)
-        h, y = fn(x)
-        (y * torch.arange(16.0)).sum().backward()
-        results.append((h, y, [p.grad.clone() for p in lin.parameters()]))
-    (h_c, y_c, g_c), (h_e, y_e, g_e) = results
-    assert same(h_c, h_e) and same(y_c, y_e)
+        seeded.load_state_dict({"_extra_state": {"seed": 9, "offset": 5}})
+        h, y, z = fn(x)
+        assert seeded.offset == 5 + 32
+        (z * torch.arange(128.0).view(8, 4, 2, 2)).sum().backward()
+        results.append((h, y, z, [p.grad.clone() for p in lin.parameters()]))
+    (h_c, y_c, z_c, g_c), (h_e, y_e, z_e, g_e) = results
+    assert same(h_c, h_e) and same(y_c, y_e) and same(z_c, z_e)
+    assert same(z_e, fastdrop.dropout(y_e.detach().view(8, 4, 2, 2).numpy(), 0.5, seed=9,
+                                      offset=5, noise_shape=(8, 4, 1, 1)))
     assert all(same(a, b) for a, b in zip(g_c, g_e))
-    assert not same(compiled(x)[1], y_c)  # the default stream moved on: a fresh mask
+    _, y2, z2 = compiled(x)
+    assert not same(y2, y_c)  # the default stream moved on: a fresh mask
+    assert seeded.offset == 5 + 64 and same(z2, fastdrop.dropout(
+        y2.detach().view(8, 4, 2, 2).numpy(), 0.5, seed=9, offset=37, noise_shape=(8, 4, 1, 1)))
 
 
 def test_seed_none_draws_from_the_default_generator():

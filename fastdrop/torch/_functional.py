@@ -36,12 +36,14 @@ def _store_bits(store) -> bool:
     return _checks.check_choice(store, "store", _checks.STORES) == "bits"
 
 
-def apply(input, p, training, inplace, seed, offset, store_bits, noise_shape, kind):
+def apply(input, p, training, inplace, seed, offset, store_bits, noise_shape, kind,
+          position=None):
     """The checked call of the operator (or of its eager fast path).
 
     input, training and inplace are checked here; p, store_bits and
     noise_shape by the caller. seed is None (the default Generator) or an
-    int; offset is checked against the noise size.
+    int; offset is checked against the noise size. position (a module's
+    stream position, added to offset by the operator) only while compiling.
     """
     training = _checks.check_flag(training, "training")
     inplace = _checks.check_flag(inplace, "inplace")
@@ -58,7 +60,7 @@ def apply(input, p, training, inplace, seed, offset, store_bits, noise_shape, ki
                                      tuple(noise_shape), kind))
         return input.copy_(y) if inplace else y
     y = _ops.dropout_op(input, p, _ops.to_i64(seed), _ops.to_i64(offset), draw, store_bits,
-                        list(noise_shape), kind)[0]
+                        list(noise_shape), kind, position)[0]
     if inplace:
         return input.copy_(y)
     return y

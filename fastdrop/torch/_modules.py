@@ -6,7 +6,6 @@ import math
 
 import torch
 
-import fastdrop
 from fastdrop import _checks
 from fastdrop.torch import _arrays, _functional, _ops
 
@@ -14,18 +13,22 @@ from fastdrop.torch import _arrays, _functional, _ops
 class _Stream(torch.nn.Module):
     """Base of the modules: p, inplace, the stream and its place in state_dict.
 
-    With a seed, the module owns a `fastdrop.Generator`: each training call
-    takes the next ``m`` stream elements (m = the number of mask elements),
-    so calls get fresh masks and a run is reproduced by the seed. Without
-    one, each call takes a new seed from fastdrop's default Generator.
-    ``state_dict()`` holds the stream's (seed, offset) as extra state, so a
+    With a seed, the module has a stream position: each training call takes
+    the next ``m`` stream elements (m = the number of mask elements), so
+    calls get fresh masks and a run is reproduced by the seed. The position
+    is an int64 buffer (``_position``, not in state_dict), which a graph
+    compiled with ``torch.compile(fullgraph=True)`` reads and advances as
+    data. Without a seed, each call takes a new seed from fastdrop's default
+    Generator. ``state_dict()`` holds (seed, offset) as extra state, so a
     module restored with ``load_state_dict`` continues the same stream; a
     state dict without it (from the torch.nn module this one replaces)
-    loads and leaves the stream as it is.
+    loads and leaves the stream as it is. Calls from several threads at once
+    may share a position (unlike `fastdrop.Generator`, there is no lock).
     """
 
     p: float
     inplace: bool
+    _position: torch.Tensor
 
     def __init__(self, p: float = 0.5, inplace: bool = False, *, seed: int | None = None,
                  store: str = "bits") -> None:
@@ -33,17 +36,18 @@ class _Stream(torch.nn.Module):
         self.p = _functional.check_p(p)
         self.inplace = _checks.check_flag(inplace, "inplace")
         self._store_bits = _checks.check_choice(store, "store", _checks.STORES) == "bits"
-        self._stream = None if seed is None else fastdrop.Generator(_checks.check_seed(seed))
+        self._seed = None if seed is None else _checks.check_seed(seed, sources=False)
+        self.register_buffer("_position", torch.zeros(1, dtype=torch.int64), persistent=False)
 
     @property
     def seed(self) -> int | None:
         """The stream's seed, or None (each call draws from fastdrop's default Generator)."""
-        return None if self._stream is None else self._stream.seed
+        return self._seed
 
     @property
     def offset(self) -> int:
         """The first stream element the next training call uses (0 without a seed)."""
-        return 0 if self._stream is None else self._stream.offset
+        return 0 if self._seed is None else _ops.to_u64(int(self._position[0]))
 
     def _noise(self, input: torch.Tensor) -> tuple[tuple[int, ...], int]:
         """(noise shape, or () for input's own; kind of the operator)."""
@@ -54,14 +58,20 @@ class _Stream(torch.nn.Module):
         nshape, kind = self._noise(input)
         if not self.training:
             return input
-        seed = offset = None
-        if self._stream is not None:
-            seed = self._stream.seed
-            m = math.prod(nshape if nshape else input.shape)
-            offset = self._stream._reserve(m)  # type: ignore[attr-defined]  # private to fastdrop
-        return _functional.apply(input, self.p, True, self.inplace, seed,
-                                 0 if offset is None else offset,
-                                 self._store_bits or kind == _ops.ALPHA, nshape, kind)
+        store_bits = self._store_bits or kind == _ops.ALPHA
+        if self._seed is None:
+            return _functional.apply(input, self.p, True, self.inplace, None, 0, store_bits,
+                                     nshape, kind)
+        m = math.prod(nshape) if nshape else input.numel()
+        if torch.compiler.is_compiling():
+            y = _functional.apply(input, self.p, True, self.inplace, self._seed, 0, store_bits,
+                                  nshape, kind, self._position)
+        else:
+            y = _functional.apply(input, self.p, True, self.inplace, self._seed, self.offset,
+                                  store_bits, nshape, kind)
+        with torch.no_grad():
+            self._position.add_(m)
+        return y
 
     def get_extra_state(self) -> dict:
         return {"seed": self.seed, "offset": self.offset}
@@ -69,11 +79,12 @@ class _Stream(torch.nn.Module):
     def set_extra_state(self, state) -> None:
         if not isinstance(state, dict) or set(state) != {"seed", "offset"}:
             raise ValueError(f"state must be a dict with keys 'seed' and 'offset', got {state!r}")
-        if state["seed"] is None:
-            self._stream = None
-        else:
-            self._stream = fastdrop.Generator(_checks.check_seed(state["seed"]),
-                                              offset=state["offset"])
+        seed = state["seed"]
+        seed = None if seed is None else _checks.check_seed(seed, sources=False)
+        offset = _checks.check_offset(state["offset"], 0)
+        self._seed = seed
+        with torch.no_grad():
+            self._position.fill_(_ops.to_i64(_ops.to_u64(offset)) if seed is not None else 0)
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
                               unexpected_keys, error_msgs):
@@ -86,7 +97,7 @@ class _Stream(torch.nn.Module):
 
     def extra_repr(self) -> str:
         text = f"p={self.p}, inplace={self.inplace}"
-        return text if self._stream is None else f"{text}, seed={self.seed}"
+        return text if self._seed is None else f"{text}, seed={self.seed}"
 
 
 class Dropout(_Stream):
@@ -213,4 +224,4 @@ class DropPath(_Stream):
 
     def extra_repr(self) -> str:
         text = f"p={self.p}, mode={self.mode!r}, scale_by_keep={self.scale_by_keep}"
-        return text if self._stream is None else f"{text}, seed={self.seed}"
+        return text if self._seed is None else f"{text}, seed={self.seed}"

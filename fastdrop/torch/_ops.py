@@ -58,8 +58,9 @@ def _owned_bits(bits: np.ndarray) -> np.ndarray:
     return np.array(bits, dtype=np.uint8, order="C")
 
 
-def _seed_tensor(seed: int, device) -> torch.Tensor:
-    return torch.tensor([to_i64(seed)], dtype=torch.int64, device=device)
+def _stream_tensor(seed: int, offset: int, device) -> torch.Tensor:
+    """(seed, offset) as an int64 tensor of 2 elements (their two's-complement images)."""
+    return torch.tensor([to_i64(seed), to_i64(offset)], dtype=torch.int64, device=device)
 
 
 def _no_bits(device) -> torch.Tensor:
@@ -124,25 +125,33 @@ def forward_impl(input, p, seed, offset, store_bits, noise_shape, kind):
 
 @torch.library.custom_op("fastdrop::dropout", mutates_args=())
 def dropout_op(input: torch.Tensor, p: float, seed: int, offset: int, draw: bool,
-               store_bits: bool, noise_shape: list[int], kind: int
+               store_bits: bool, noise_shape: list[int], kind: int,
+               position: torch.Tensor | None = None
                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Forward: (output, packed mask bits or an empty uint8 tensor, the seed used).
+    """Forward: (output, packed mask bits or an empty uint8 tensor, the (seed, offset) used).
 
     draw: take the seed from fastdrop's default Generator (seed is ignored).
     noise_shape: the mask's shape, broadcast over input ([] for input's own).
-    Arguments are checked by the callers (`fastdrop.torch.dropout` and friends).
+    position: an int64 tensor whose first element is added to offset when
+    the operator runs (a module's stream position, which a compiled graph
+    reads as data). Arguments are checked by the callers
+    (`fastdrop.torch.dropout` and friends); an offset that position moves
+    out of range is a ValueError from the NumPy API.
     """
-    y, bits, used = forward_impl(input, p, None if draw else to_u64(seed), to_u64(offset),
+    if position is not None:
+        offset = offset + int(position[0])
+    offset_u = to_u64(offset)
+    y, bits, used = forward_impl(input, p, None if draw else to_u64(seed), offset_u,
                                  store_bits, list(noise_shape), kind)
-    return y, bits, _seed_tensor(used, input.device)
+    return y, bits, _stream_tensor(used, offset_u, input.device)
 
 
 @dropout_op.register_fake
-def _dropout_fake(input, p, seed, offset, draw, store_bits, noise_shape, kind):
+def _dropout_fake(input, p, seed, offset, draw, store_bits, noise_shape, kind, position=None):
     m = math.prod(_mask_shape(input.shape, noise_shape))
     y = torch.empty_like(input, memory_format=torch.contiguous_format)
     bits = input.new_empty(((m + 7) // 8 if store_bits else 0,), dtype=torch.uint8)
-    return y, bits, input.new_empty((1,), dtype=torch.int64)
+    return y, bits, input.new_empty((2,), dtype=torch.int64)
 
 
 def backward_impl(grad, bits, seed_u, p, offset, store_bits, mask_shape, kind):
@@ -167,47 +176,52 @@ def backward_impl(grad, bits, seed_u, p, offset, store_bits, mask_shape, kind):
 
 
 @torch.library.custom_op("fastdrop::dropout_backward", mutates_args=())
-def dropout_backward_op(grad: torch.Tensor, bits: torch.Tensor, seed: torch.Tensor, p: float,
-                        offset: int, store_bits: bool, mask_shape: list[int], kind: int
-                        ) -> torch.Tensor:
-    """Backward: grad through the mask of a `dropout_op` forward, with its rounding."""
-    # A seed read from a CUDA tensor synchronises; stored bits make it unnecessary.
-    seed_u = 0 if store_bits and seed.device.type != "cpu" else to_u64(int(seed[0]))
-    return backward_impl(grad, bits, seed_u, p, to_u64(offset), store_bits, mask_shape, kind)
+def dropout_backward_op(grad: torch.Tensor, bits: torch.Tensor, stream: torch.Tensor, p: float,
+                        store_bits: bool, mask_shape: list[int], kind: int) -> torch.Tensor:
+    """Backward: grad through the mask of a `dropout_op` forward, with its rounding.
+
+    bits and stream are what the forward returned: the packed bits (or an
+    empty tensor: regenerate from the stream) and its (seed, offset).
+    """
+    if store_bits and stream.device.type != "cpu":
+        seed_u = offset_u = 0  # reading a CUDA tensor synchronises; the bits make it needless
+    else:
+        seed_u, offset_u = (to_u64(int(v)) for v in stream.tolist())
+    return backward_impl(grad, bits, seed_u, p, offset_u, store_bits, mask_shape, kind)
 
 
 @dropout_backward_op.register_fake
-def _dropout_backward_fake(grad, bits, seed, p, offset, store_bits, mask_shape, kind):
+def _dropout_backward_fake(grad, bits, stream, p, store_bits, mask_shape, kind):
     return torch.empty_like(grad, memory_format=torch.contiguous_format)
 
 
 def _setup_forward(ctx, inputs, output):
-    x, p, _seed, offset, _draw, store_bits, noise_shape, kind = inputs
-    _, bits, seed = output
-    ctx.save_for_backward(bits, seed)
-    ctx.args = (p, offset, store_bits, list(_mask_shape(x.shape, noise_shape)), kind)
+    x, p, _seed, _offset, _draw, store_bits, noise_shape, kind, _position = inputs
+    _, bits, stream = output
+    ctx.save_for_backward(bits, stream)
+    ctx.args = (p, store_bits, list(_mask_shape(x.shape, noise_shape)), kind)
 
 
-def _backward_forward(ctx, grad_y, _grad_bits, _grad_seed):
-    bits, seed = ctx.saved_tensors
-    grad_x = dropout_backward_op(grad_y, bits, seed, *ctx.args)
-    return grad_x, None, None, None, None, None, None, None
+def _backward_forward(ctx, grad_y, _grad_bits, _grad_stream):
+    bits, stream = ctx.saved_tensors
+    grad_x = dropout_backward_op(grad_y, bits, stream, *ctx.args)
+    return grad_x, None, None, None, None, None, None, None, None
 
 
 dropout_op.register_autograd(_backward_forward, setup_context=_setup_forward)
 
 
 def _setup_backward(ctx, inputs, output):
-    _grad, bits, seed, p, offset, store_bits, mask_shape, kind = inputs
-    ctx.save_for_backward(bits, seed)
-    ctx.args = (p, offset, store_bits, list(mask_shape), kind)
+    _grad, bits, stream, p, store_bits, mask_shape, kind = inputs
+    ctx.save_for_backward(bits, stream)
+    ctx.args = (p, store_bits, list(mask_shape), kind)
 
 
 def _backward_backward(ctx, grad_dx):
     """The backward is linear in grad: its own gradient is the same map."""
-    bits, seed = ctx.saved_tensors
-    grad_grad = dropout_backward_op(grad_dx, bits, seed, *ctx.args)
-    return grad_grad, None, None, None, None, None, None, None
+    bits, stream = ctx.saved_tensors
+    grad_grad = dropout_backward_op(grad_dx, bits, stream, *ctx.args)
+    return grad_grad, None, None, None, None, None, None
 
 
 dropout_backward_op.register_autograd(_backward_backward, setup_context=_setup_backward)
@@ -235,8 +249,8 @@ class Eager(torch.autograd.Function):
         (bits,) = ctx.saved_tensors
         used, p, offset, store_bits, mask_shape, kind = ctx.args
         if torch.is_grad_enabled():
-            grad_x = dropout_backward_op(grad_y, bits, _seed_tensor(used, bits.device), p,
-                                         to_i64(offset), store_bits, list(mask_shape), kind)
+            grad_x = dropout_backward_op(grad_y, bits, _stream_tensor(used, offset, bits.device),
+                                         p, store_bits, list(mask_shape), kind)
         else:
             grad_x = backward_impl(grad_y, bits, used, p, offset, store_bits, mask_shape, kind)
         return grad_x, None
