@@ -85,12 +85,14 @@ def _cases():
          (8, 3),
          lambda x, **k: fastdrop.drop_path(x, 0.5, scale_by_keep=False, return_mask=True, **k),
          back),
+        ("drop_block", lambda x, **k: ft.drop_block(x, 0.2, block_size=3, **k), (2, 3, 7, 6),
+         lambda x, **k: fastdrop.drop_block(x, 0.2, block_size=3, return_mask=True, **k), back),
     ]
 
 
 CASE_NAMES = ["dropout", "dropout1d", "dropout1d-unbatched", "dropout2d", "dropout3d",
               "dropout3d-unbatched", "alpha_dropout", "feature_alpha_dropout", "drop_path",
-              "drop_path-unscaled"]
+              "drop_path-unscaled", "drop_block"]
 
 
 def _case(name):
@@ -242,7 +244,9 @@ def test_bfloat16_works_or_says_the_core_lacks_it():
     lambda t: ft.alpha_dropout(t, 0.4, True, seed=3),
     lambda t: ft.feature_alpha_dropout(t, 0.4, True, seed=3),
     lambda t: ft.drop_path(t, 0.5, seed=3, scale_by_keep=False),
-], ids=["dropout", "dropout-seed", "dropout2d", "alpha", "feature_alpha", "drop_path"])
+    lambda t: ft.drop_block(t, 0.3, block_size=2, seed=3),
+], ids=["dropout", "dropout-seed", "dropout2d", "alpha", "feature_alpha", "drop_path",
+        "drop_block"])
 def test_gradcheck(fn):
     x = torch.randn(3, 4, 2, 2, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(fn, (x,))
@@ -250,11 +254,12 @@ def test_gradcheck(fn):
 
 
 @pytest.mark.parametrize("kind, noise_shape, store_bits", [
-    (0, [], True), (0, [], False), (0, [3, 1], True), (1, [3, 1], False), (2, [], True)])
+    (0, [], True), (0, [], False), (0, [3, 1], True), (1, [3, 1], False), (2, [], True),
+    (3, [], True)])
 def test_opcheck(kind, noise_shape, store_bits):
-    x = torch.randn(3, 5, requires_grad=True)
+    x = torch.randn(3, 5, *((4, 4) if kind == _ops.BLOCK else ()), requires_grad=True)
     torch.library.opcheck(torch.ops.fastdrop.dropout.default,
-                          (x, 0.3, -5, 2, False, store_bits, noise_shape, kind))
+                          (x, 0.3, -5, 2, False, store_bits, noise_shape, kind, 2))
 
 
 def test_torch_compile_fullgraph():
@@ -401,6 +406,21 @@ def test_functional_eval_is_the_identity():
     assert ft.DropPath(0.5).eval()(x) is x
 
 
+def test_drop_block_module():
+    x = _tensor((2, 3, 8, 8), "float32")
+    m = ft.DropBlock(0.2, block_size=3, seed=6)
+    assert same(m(x), fastdrop.drop_block(x.numpy(), 0.2, block_size=3, seed=6))
+    assert same(m(x), fastdrop.drop_block(x.numpy(), 0.2, block_size=3, seed=6, offset=384))
+    assert m.offset == 768 and "block_size=3" in repr(m)
+    with pytest.raises(ValueError, match="4 dimensions"):
+        m(torch.ones(3, 8, 8))
+    with pytest.raises(ValueError, match="block_size"):
+        ft.DropBlock(0.2, block_size=0)
+    with pytest.raises(ValueError, match="block_size"):
+        ft.drop_block(x, 0.2, block_size=-1)
+    assert m.eval()(x) is x
+
+
 def test_drop_path_module():
     x = _tensor((8, 3), "float32")
     m = ft.DropPath(0.5, seed=4, mode="batch")
@@ -470,7 +490,7 @@ def test_a_small_model_trains():
                                 torch.nn.Linear(64, 1))
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
     losses = []
-    for _ in range(60):
+    for _ in range(40):
         opt.zero_grad()
         loss = torch.nn.functional.mse_loss(model(x), target)
         loss.backward()

@@ -12,10 +12,10 @@ offset.
 Contents
 --------
 - `dropout`, `dropout1d`, `dropout2d`, `dropout3d`, `alpha_dropout`,
-  `feature_alpha_dropout`, `drop_path`: torch.nn.functional's signatures,
-  plus keyword-only ``seed``, ``offset`` and ``store``.
+  `feature_alpha_dropout`: torch.nn.functional's signatures, plus
+  keyword-only ``seed``, ``offset`` and ``store``; `drop_path`, `drop_block`.
 - `Dropout`, `Dropout1d`, `Dropout2d`, `Dropout3d`, `AlphaDropout`,
-  `FeatureAlphaDropout`, `DropPath`: the modules, with an optional
+  `FeatureAlphaDropout`, `DropPath`, `DropBlock`: the modules, with an optional
   ``seed`` stream carried by ``state_dict``.
 - `InputShapeError`: an input with a number of dimensions a channel
   dropout does not take.
@@ -24,6 +24,7 @@ Contents
 from fastdrop.torch._functional import (
     InputShapeError,
     alpha_dropout,
+    drop_block,
     drop_path,
     dropout,
     dropout1d,
@@ -33,6 +34,7 @@ from fastdrop.torch._functional import (
 )
 from fastdrop.torch._modules import (
     AlphaDropout,
+    DropBlock,
     DropPath,
     Dropout,
     Dropout1d,
@@ -43,6 +45,7 @@ from fastdrop.torch._modules import (
 
 __all__ = [
     "AlphaDropout",
+    "DropBlock",
     "DropPath",
     "Dropout",
     "Dropout1d",
@@ -51,6 +54,7 @@ __all__ = [
     "FeatureAlphaDropout",
     "InputShapeError",
     "alpha_dropout",
+    "drop_block",
     "drop_path",
     "dropout",
     "dropout1d",

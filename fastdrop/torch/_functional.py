@@ -9,6 +9,7 @@ import warnings
 import torch
 
 from fastdrop import _checks
+from fastdrop._variants import structured as _structured
 from fastdrop.torch import _arrays, _ops
 
 
@@ -37,7 +38,7 @@ def _store_bits(store) -> bool:
 
 
 def apply(input, p, training, inplace, seed, offset, store_bits, noise_shape, kind,
-          position=None):
+          position=None, block_size=0):
     """The checked call of the operator (or of its eager fast path).
 
     input, training and inplace are checked here; p, store_bits and
@@ -55,12 +56,13 @@ def apply(input, p, training, inplace, seed, offset, store_bits, noise_shape, ki
         return input
     if not torch.compiler.is_compiling():
         if not (input.requires_grad and torch.is_grad_enabled()):
-            return _ops.eager(input, p, None if draw else seed, offset, noise_shape, kind, inplace)
+            return _ops.eager(input, p, None if draw else seed, offset, noise_shape, kind, inplace,
+                              block_size)
         y = _ops.Eager.apply(input, (p, None if draw else seed, offset, store_bits,
-                                     tuple(noise_shape), kind))
+                                     tuple(noise_shape), kind, block_size))
         return input.copy_(y) if inplace else y
     y = _ops.dropout_op(input, p, _ops.to_i64(seed), _ops.to_i64(offset), draw, store_bits,
-                        list(noise_shape), kind, position)[0]
+                        list(noise_shape), kind, block_size, position)[0]
     if inplace:
         return input.copy_(y)
     return y
@@ -256,3 +258,28 @@ def drop_path(input: torch.Tensor, p: float = 0.5, training: bool = True, *,
         nshape = (1,) * input.dim()
     kind = _ops.DROPOUT if scale else _ops.UNSCALED
     return apply(input, p, training, False, seed, offset, _store_bits(store), nshape, kind)
+
+
+def check_block(input: torch.Tensor, block_size) -> int:
+    """block_size as an int >= 1, for a 4-dimensional input (N, C, H, W)."""
+    if input.dim() != 4:
+        raise ValueError(f"input to drop_block must have 4 dimensions (N, C, H, W), got "
+                         f"{input.dim()}")
+    return _structured._block_size(block_size)
+
+
+def drop_block(input: torch.Tensor, p: float = 0.1, training: bool = True, *,
+               block_size: int = 7, seed: int | None = None, offset: int = 0) -> torch.Tensor:
+    """drop_block(input, p=0.1, training=True, *, block_size=7, seed=None, offset=0)
+
+    DropBlock on fastdrop's stream: square blocks of each (N, C, H, W)
+    feature map are zeroed and the rest rescaled by the fraction kept; the
+    bits of ``fastdrop.drop_block(input.numpy(), p, block_size=block_size,
+    seed=seed, offset=offset)``. The mask is kept as bits for backward.
+    Arguments and errors as in `dropout`; an input without 4 dimensions or
+    a block_size below 1 is a ValueError.
+    """
+    input = _arrays.check_tensor(input)
+    p = check_p(p)
+    k = check_block(input, block_size)
+    return apply(input, p, training, False, seed, offset, True, (), _ops.BLOCK, block_size=k)

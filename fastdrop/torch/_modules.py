@@ -53,22 +53,26 @@ class _Stream(torch.nn.Module):
         """(noise shape, or () for input's own; kind of the operator)."""
         return (), _ops.DROPOUT
 
+    def _block_size(self, input: torch.Tensor) -> int:
+        return 0
+
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         input = _arrays.check_tensor(input)
         nshape, kind = self._noise(input)
         if not self.training:
             return input
-        store_bits = self._store_bits or kind == _ops.ALPHA
+        store_bits = self._store_bits or kind in (_ops.ALPHA, _ops.BLOCK)
         if self._seed is None:
             return _functional.apply(input, self.p, True, self.inplace, None, 0, store_bits,
-                                     nshape, kind)
+                                     nshape, kind, None, self._block_size(input))
         m = math.prod(nshape) if nshape else input.numel()
+        block = self._block_size(input)
         if torch.compiler.is_compiling():
             y = _functional.apply(input, self.p, True, self.inplace, self._seed, 0, store_bits,
-                                  nshape, kind, self._position)
+                                  nshape, kind, self._position, block)
         else:
             y = _functional.apply(input, self.p, True, self.inplace, self._seed, self.offset,
-                                  store_bits, nshape, kind)
+                                  store_bits, nshape, kind, None, block)
         with torch.no_grad():
             self._position.add_(m)
         return y
@@ -224,4 +228,38 @@ class DropPath(_Stream):
 
     def extra_repr(self) -> str:
         text = f"p={self.p}, mode={self.mode!r}, scale_by_keep={self.scale_by_keep}"
+        return text if self._seed is None else f"{text}, seed={self.seed}"
+
+
+class DropBlock(_Stream):
+    """DropBlock(p=0.1, *, block_size=7, seed=None)
+
+    DropBlock on fastdrop's stream (`fastdrop.torch.drop_block`) for
+    (N, C, H, W) feature maps: square blocks of side block_size dropped,
+    the rest rescaled by the fraction kept.
+
+    Parameters
+    ----------
+    p : float, default=0.1
+        Target drop fraction.
+    block_size : int, default=7
+        Side of the dropped blocks (>= 1).
+    seed
+        As in `Dropout`; each call takes input.numel() stream elements.
+    """
+
+    def __init__(self, p: float = 0.1, *, block_size: int = 7,
+                 seed: int | None = None) -> None:
+        super().__init__(p, False, seed=seed)
+        self.block_size = _functional._structured._block_size(block_size)
+
+    def _noise(self, input):
+        _functional.check_block(input, self.block_size)
+        return (), _ops.BLOCK
+
+    def _block_size(self, input):
+        return self.block_size
+
+    def extra_repr(self) -> str:
+        text = f"p={self.p}, block_size={self.block_size}"
         return text if self._seed is None else f"{text}, seed={self.seed}"

@@ -29,6 +29,7 @@ from fastdrop.torch import _arrays
 DROPOUT = 0  # kept elements scaled by 1 / (1 - p)
 UNSCALED = 1  # kept elements unscaled (DropPath with scale_by_keep=False)
 ALPHA = 2  # alpha dropout; with a noise shape, feature alpha dropout
+BLOCK = 3  # DropBlock of (N, C, H, W) maps; its scale follows from the bits kept
 
 _TWO64 = 1 << 64
 
@@ -67,9 +68,12 @@ def _no_bits(device) -> torch.Tensor:
     return torch.empty(0, dtype=torch.uint8, device=device)
 
 
-def _numpy_forward(x, y, p, seed, offset, store, noise_shape, kind):
+def _numpy_forward(x, y, p, seed, offset, store, noise_shape, kind, block_size=0):
     """fastdrop's NumPy function for kind on arrays x and y (out); returns the Mask or None."""
     nshape = tuple(noise_shape) if noise_shape else None
+    if kind == BLOCK:
+        return fastdrop.drop_block(x, p, block_size=block_size, seed=seed, offset=offset, out=y,
+                                   return_mask=store is not None)
     if kind == ALPHA:
         if nshape is None:
             return fastdrop.alpha_dropout(x, p, seed=seed, offset=offset, out=y,
@@ -85,12 +89,13 @@ def _numpy_forward(x, y, p, seed, offset, store, noise_shape, kind):
 
 
 def eager(x: torch.Tensor, p: float, seed, offset: int, noise_shape, kind: int,
-          inplace: bool) -> torch.Tensor:
+          inplace: bool, block_size: int = 0) -> torch.Tensor:
     """The forward without autograd or a custom-operator call (no mask kept): the fast path
     for eager calls whose result needs no gradient. Same bits as the operator."""
     if _arrays.device(x) == "cpu":
         y, yn = (x, _arrays.host(x)) if inplace else _arrays.new_host(x.shape, x.dtype)
-        _numpy_forward(_arrays.host(x), yn, p, seed, offset, None, noise_shape, kind)
+        _numpy_forward(_arrays.host(x), yn, p, seed, offset, None, noise_shape, kind,
+                       block_size)
         return y
     y = _cuda_forward(x, p, seed, offset, False, noise_shape, kind)[0]
     if inplace:
@@ -112,26 +117,28 @@ def _cuda_forward(x, p, seed, offset, store_bits, noise_shape, kind):
     return y, bits, mask.seed
 
 
-def forward_impl(input, p, seed, offset, store_bits, noise_shape, kind):
+def forward_impl(input, p, seed, offset, store_bits, noise_shape, kind, block_size=0):
     """(output, bits, the seed used) of a checked call; seed None draws from the default stream."""
     if _arrays.device(input) == "cuda":
         return _cuda_forward(input, p, seed, offset, store_bits, noise_shape, kind)
     y, yn = _arrays.new_host(input.shape, input.dtype)
     store = "bits" if store_bits else "seed"  # alpha dropout's callers always keep the bits
-    mask = _numpy_forward(_arrays.host(input), yn, p, seed, offset, store, noise_shape, kind)[1]
+    mask = _numpy_forward(_arrays.host(input), yn, p, seed, offset, store, noise_shape, kind,
+                          block_size)[1]
     bits = torch.from_numpy(_owned_bits(mask.bits)) if store_bits else _no_bits(input.device)
     return y, bits, mask.seed
 
 
 @torch.library.custom_op("fastdrop::dropout", mutates_args=())
 def dropout_op(input: torch.Tensor, p: float, seed: int, offset: int, draw: bool,
-               store_bits: bool, noise_shape: list[int], kind: int,
+               store_bits: bool, noise_shape: list[int], kind: int, block_size: int = 0,
                position: torch.Tensor | None = None
                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Forward: (output, packed mask bits or an empty uint8 tensor, the (seed, offset) used).
 
     draw: take the seed from fastdrop's default Generator (seed is ignored).
     noise_shape: the mask's shape, broadcast over input ([] for input's own).
+    block_size: DropBlock's block side (kind BLOCK only).
     position: an int64 tensor whose first element is added to offset when
     the operator runs (a module's stream position, which a compiled graph
     reads as data). Arguments are checked by the callers
@@ -142,12 +149,13 @@ def dropout_op(input: torch.Tensor, p: float, seed: int, offset: int, draw: bool
         offset = offset + int(position[0])
     offset_u = to_u64(offset)
     y, bits, used = forward_impl(input, p, None if draw else to_u64(seed), offset_u,
-                                 store_bits, list(noise_shape), kind)
+                                 store_bits, list(noise_shape), kind, block_size)
     return y, bits, _stream_tensor(used, offset_u, input.device)
 
 
 @dropout_op.register_fake
-def _dropout_fake(input, p, seed, offset, draw, store_bits, noise_shape, kind, position=None):
+def _dropout_fake(input, p, seed, offset, draw, store_bits, noise_shape, kind, block_size=0,
+                  position=None):
     m = math.prod(_mask_shape(input.shape, noise_shape))
     y = torch.empty_like(input, memory_format=torch.contiguous_format)
     bits = input.new_empty(((m + 7) // 8 if store_bits else 0,), dtype=torch.uint8)
@@ -169,6 +177,9 @@ def backward_impl(grad, bits, seed_u, p, offset, store_bits, mask_shape, kind):
         return dx
     dx, dxn = _arrays.new_host(grad.shape, grad.dtype)
     hbits = bits.detach().numpy() if store_bits else None
+    if kind == BLOCK and hbits is not None:  # DropBlock's p: the fraction its bits dropped
+        kept = int(np.unpackbits(hbits, count=m, bitorder="little").sum())
+        p = 1.0 - kept / m if m else 0.0
     mask = Mask(shape, p, seed=seed_u, offset=offset, scaling=scaling, bits=hbits)
     backward = fastdrop.alpha_dropout_backward if kind == ALPHA else fastdrop.dropout_backward
     backward(_arrays.host(grad), mask, out=dxn)
@@ -196,7 +207,7 @@ def _dropout_backward_fake(grad, bits, stream, p, store_bits, mask_shape, kind):
 
 
 def _setup_forward(ctx, inputs, output):
-    x, p, _seed, _offset, _draw, store_bits, noise_shape, kind, _position = inputs
+    x, p, _seed, _offset, _draw, store_bits, noise_shape, kind, _block, _position = inputs
     _, bits, stream = output
     ctx.save_for_backward(bits, stream)
     ctx.args = (p, store_bits, list(_mask_shape(x.shape, noise_shape)), kind)
@@ -205,7 +216,7 @@ def _setup_forward(ctx, inputs, output):
 def _backward_forward(ctx, grad_y, _grad_bits, _grad_stream):
     bits, stream = ctx.saved_tensors
     grad_x = dropout_backward_op(grad_y, bits, stream, *ctx.args)
-    return grad_x, None, None, None, None, None, None, None, None
+    return grad_x, None, None, None, None, None, None, None, None, None
 
 
 dropout_op.register_autograd(_backward_forward, setup_context=_setup_forward)
@@ -238,8 +249,9 @@ class Eager(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, input, args):
-        p, seed, offset, store_bits, noise_shape, kind = args
-        y, bits, used = forward_impl(input, p, seed, offset, store_bits, noise_shape, kind)
+        p, seed, offset, store_bits, noise_shape, kind, block_size = args
+        y, bits, used = forward_impl(input, p, seed, offset, store_bits, noise_shape, kind,
+                                     block_size)
         ctx.save_for_backward(bits)
         ctx.args = (used, p, offset, store_bits, _mask_shape(input.shape, noise_shape), kind)
         return y
