@@ -29,6 +29,8 @@ def test_readme_example_runs(code, tmp_path):
     """A script file, not -c: the multiprocessing example needs an importable __main__."""
     if "import dask" in code and importlib.util.find_spec("dask") is None:
         unavailable("the Dask example needs dask[array]", "FASTDROP_REQUIRE_INTEROP")
+    if "import torch" in code and importlib.util.find_spec("torch") is None:
+        unavailable("torch is not installed (pip install '.[torch]')", "FASTDROP_REQUIRE_INTEROP")
     script = tmp_path / "example.py"
     script.write_text(code)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
