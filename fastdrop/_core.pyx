@@ -715,7 +715,17 @@ _capi.normals_f32 = fd_normals_f32
 _capi.gaussian_f64 = fd_gaussian_f64
 _capi.gaussian_f32 = fd_gaussian_f32
 _capi.normal_words_f64 = fd_normal_words_f64
-# A new kernel (minor version 1 and later) is appended in capi.h and capi.pxd
+# minor version 1
+_capi.dropout_bf16 = fd_dropout_bf16
+_capi.apply_bits_bf16 = fd_apply_bits_bf16
+_capi.noise_apply_bf16 = fd_noise_apply_bf16
+_capi.noise_affine_bf16 = fd_noise_affine_bf16
+_capi.window_mask_bits = fd_window_mask_bits
+_capi.window_dropout_f16 = fd_window_dropout_f16
+_capi.window_dropout_bf16 = fd_window_dropout_bf16
+_capi.window_dropout_f32 = fd_window_dropout_f32
+_capi.window_dropout_f64 = fd_window_dropout_f64
+# A new kernel (minor version 2 and later) is appended in capi.h and capi.pxd
 # and filled in here, and FD_CAPI_MINOR goes up by one.
 
 _C_API = PyCapsule_New(<void *>&_capi, FD_CAPI_NAME, NULL)

@@ -22,8 +22,8 @@ from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
 # The types and constants of fastdrop.h, for users of the table.
 from fastdrop.c_fastdrop cimport (FD_ACCUMULATE, FD_BLOCK, FD_EARG, FD_EISA, FD_ENULL, FD_ERANGE,
                                   FD_ISA_AVX2, FD_ISA_AVX512, FD_ISA_COUNT, FD_ISA_SCALAR,
-                                  FD_KEEP_ALL, FD_NOISE_MAX_DIMS, FD_OK, FD_SCALE, fd_noise,
-                                  fd_stream)
+                                  FD_KEEP_ALL, FD_NOISE_MAX_DIMS, FD_OK, FD_SCALE,
+                                  FD_WINDOW_MAX_DIMS, fd_noise, fd_stream, fd_window)
 
 
 cdef extern from "fastdrop/capi.h" nogil:
@@ -87,7 +87,31 @@ cdef extern from "fastdrop/capi.h" nogil:
                             float sigma) noexcept nogil
         int (*normal_words_f64)(const uint64_t *h, double *z, size_t n) noexcept nogil
 
-        # minor version 1 and later: append here, in the header's order
+        # minor version 1: bfloat16 and windows
+        int (*dropout_bf16)(const fd_stream *s, const uint16_t *x, uint16_t *y, uint8_t *bits,
+                            size_t n, float scale, unsigned flags) noexcept nogil
+        int (*apply_bits_bf16)(const uint8_t *bits, const uint16_t *x, uint16_t *y, size_t n,
+                               float scale, unsigned flags) noexcept nogil
+        int (*noise_apply_bf16)(const fd_noise *nz, const uint16_t *x, uint16_t *y, float scale,
+                                unsigned flags) noexcept nogil
+        int (*noise_affine_bf16)(const fd_noise *nz, const uint16_t *x, uint16_t *y, float a,
+                                 float b, float alpha) noexcept nogil
+        int (*window_mask_bits)(const fd_stream *s, const fd_window *w,
+                                uint8_t *bits) noexcept nogil
+        int (*window_dropout_f16)(const fd_stream *s, const fd_window *w, const uint16_t *x,
+                                  uint16_t *y, uint8_t *bits, float scale,
+                                  unsigned flags) noexcept nogil
+        int (*window_dropout_bf16)(const fd_stream *s, const fd_window *w, const uint16_t *x,
+                                   uint16_t *y, uint8_t *bits, float scale,
+                                   unsigned flags) noexcept nogil
+        int (*window_dropout_f32)(const fd_stream *s, const fd_window *w, const float *x,
+                                  float *y, uint8_t *bits, float scale,
+                                  unsigned flags) noexcept nogil
+        int (*window_dropout_f64)(const fd_stream *s, const fd_window *w, const double *x,
+                                  double *y, uint8_t *bits, double scale,
+                                  unsigned flags) noexcept nogil
+
+        # minor version 2 and later: append here, in the header's order
 
 
 cdef extern from "fastdrop/capi.h":

@@ -8,7 +8,7 @@ compared with the Python API and the NumPy reference bit for bit.
 """
 
 import ctypes
-import importlib
+import importlib.util
 import math
 import os
 import shlex
@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from conftest import unavailable
 
 import fastdrop
 from fastdrop import _core, _reference
@@ -105,10 +107,11 @@ def test_the_capsule_has_the_table_name():
 
 def test_table_version_size_and_stream_names(probe):
     major, minor, size, size_here, rng_spec, normal_spec = probe.info()
-    assert (major, minor) == (1, 0)
+    assert (major, minor) == (1, 1)
     assert size == size_here
-    # Two uint32 and a size_t, then 2 names and 29 function pointers (version 1.0).
-    assert size == 8 + ctypes.sizeof(ctypes.c_size_t) + 31 * ctypes.sizeof(ctypes.c_void_p)
+    # Two uint32 and a size_t, then 2 names and 29 function pointers (version 1.0), then 9
+    # more (1.1).
+    assert size == 8 + ctypes.sizeof(ctypes.c_size_t) + 40 * ctypes.sizeof(ctypes.c_void_p)
     assert (rng_spec, normal_spec) == (fastdrop.RNG_SPEC, fastdrop.NORMAL_SPEC)
 
 
@@ -178,11 +181,12 @@ def test_kernel_and_threads_are_fastdrops_own(probe):
 
 def test_version_check(probe):
     _, _, size, _, _, _ = probe.info()
-    assert probe.import_version(1, 0, size) is True
+    assert probe.import_version(1, 0, size) is True  # an extension built for 1.0
+    assert probe.import_version(1, 1, size) is True
     refused = [(2, 0, size, r"needs 2\.0"), (0, 0, size, r"needs 0\.0"),
-               (1, 1, size, r"needs 1\.1"),
-               (1, 0, size + 8, rf"needs 1\.0 \(table of {size + 8} bytes\), the installed "
-                                rf"fastdrop has 1\.0 \({size} bytes\)")]
+               (1, 2, size, r"needs 1\.2"),
+               (1, 1, size + 8, rf"needs 1\.1 \(table of {size + 8} bytes\), the installed "
+                                rf"fastdrop has 1\.1 \({size} bytes\)")]
     for major, minor, need, what in refused:
         with pytest.raises(ImportError, match="^fastdrop C API version mismatch: this extension "
                                               + what):
@@ -201,7 +205,7 @@ def test_an_extension_built_for_another_major_fails_to_import(tmp_path):
         "    return PyModule_Create(&m);\n"
         "}\n")
     _build([src], "fdwrong", tmp_path)
-    with pytest.raises(ImportError, match=r"needs 2\.0 .* has 1\.0"):
+    with pytest.raises(ImportError, match=r"needs 2\.0 .* has 1\.1"):
         _load(tmp_path, "fdwrong")
 
 
@@ -280,9 +284,15 @@ class _Noise(ctypes.Structure):
                 ("noise_axes", _u8p)]
 
 
-_sp, _noisep = ctypes.POINTER(_Stream), ctypes.POINTER(_Noise)
+class _Window(ctypes.Structure):
+    _fields_ = [("ndim", _int), ("shape", ctypes.POINTER(_sz)),
+                ("global_shape", ctypes.POINTER(ctypes.c_uint64)),
+                ("origin", ctypes.POINTER(ctypes.c_uint64))]
+
+
+_sp, _noisep, _windowp = ctypes.POINTER(_Stream), ctypes.POINTER(_Noise), ctypes.POINTER(_Window)
 F = ctypes.CFUNCTYPE
-# fastdrop/capi.h, version 1.0, field by field.
+# fastdrop/capi.h, version 1.1, field by field.
 _TABLE = [
     ("abi_major", ctypes.c_uint32), ("abi_minor", ctypes.c_uint32), ("struct_size", _sz),
     ("rng_spec", ctypes.c_char_p), ("normal_spec", ctypes.c_char_p),
@@ -310,6 +320,16 @@ _TABLE = [
     ("gaussian_f64", F(_int, ctypes.c_uint64, ctypes.c_uint64, _f64p, _f64p, _sz, _d)),
     ("gaussian_f32", F(_int, ctypes.c_uint64, ctypes.c_uint64, _f32p, _f32p, _sz, _f)),
     ("normal_words_f64", F(_int, _u64p, _f64p, _sz)),
+    # version 1.1
+    ("dropout_bf16", F(_int, _sp, _u16p, _u16p, _u8p, _sz, _f, _u)),
+    ("apply_bits_bf16", F(_int, _u8p, _u16p, _u16p, _sz, _f, _u)),
+    ("noise_apply_bf16", F(_int, _noisep, _u16p, _u16p, _f, _u)),
+    ("noise_affine_bf16", F(_int, _noisep, _u16p, _u16p, _f, _f, _f)),
+    ("window_mask_bits", F(_int, _sp, _windowp, _u8p)),
+    ("window_dropout_f16", F(_int, _sp, _windowp, _u16p, _u16p, _u8p, _f, _u)),
+    ("window_dropout_bf16", F(_int, _sp, _windowp, _u16p, _u16p, _u8p, _f, _u)),
+    ("window_dropout_f32", F(_int, _sp, _windowp, _f32p, _f32p, _u8p, _f, _u)),
+    ("window_dropout_f64", F(_int, _sp, _windowp, _f64p, _f64p, _u8p, _d, _u)),
 ]
 
 
@@ -371,3 +391,71 @@ def test_every_pointer_of_the_table_does_what_its_function_does():
     assert t.normal_words_f64(_ptr(h, _u64p), _ptr(z, _f64p), 500) == 0
     _core._normal_words(h, want)
     np.testing.assert_array_equal(z.view(np.uint64), want.view(np.uint64))
+
+
+def _bfloat16():
+    """ml_dtypes' bfloat16 dtype; skips without ml_dtypes (fails under FASTDROP_REQUIRE_INTEROP=1)."""
+    if importlib.util.find_spec("ml_dtypes") is None:
+        unavailable("ml_dtypes is not installed (pip install ml_dtypes)", "FASTDROP_REQUIRE_INTEROP")
+    import ml_dtypes
+
+    return np.dtype(ml_dtypes.bfloat16)
+
+
+def test_the_bfloat16_pointers_of_version_1_1_are_the_bfloat16_kernels():
+    t, bf16 = _table(), _bfloat16()
+    x = _values(300, np.float32).astype(bf16)
+    s = _Stream(_core.key(11), 2040, _core.threshold(0.3))
+    y, bits = np.empty_like(x), np.empty(38, np.uint8)
+    assert t.dropout_bf16(ctypes.byref(s), _ptr(x, _u16p), _ptr(y, _u16p), _ptr(bits, _u8p),
+                          300, 1 / (1 - 0.3), 1) == 0
+    want, mask = fastdrop.dropout_forward(x, 0.3, seed=11, offset=2040)
+    np.testing.assert_array_equal(y.view(np.uint16), want.view(np.uint16))
+    np.testing.assert_array_equal(bits, mask.packed_bits())
+    g = _values(300, np.float32, seed=5).astype(bf16)
+    assert t.apply_bits_bf16(_ptr(bits, _u8p), _ptr(g, _u16p), _ptr(y, _u16p), 300,
+                             1 / (1 - 0.3), 1) == 0
+    np.testing.assert_array_equal(y.view(np.uint16),
+                                  fastdrop.dropout_backward(g, mask).view(np.uint16))
+    x2 = _values(60, np.float32).astype(bf16).reshape(6, 10)
+    y2, want2 = np.empty_like(x2), np.empty_like(x2)
+    nb = np.empty(1, np.uint8)
+    _core.mask_bits(_core.key(1), 0, _core.threshold(0.5), nb, 6)
+    dims, axes = (_sz * 2)(6, 10), (ctypes.c_uint8 * 2)(1, 0)
+    nz = _Noise(_ptr(nb, _u8p), 6, 2, dims, axes)
+    assert t.noise_apply_bf16(ctypes.byref(nz), _ptr(x2, _u16p), _ptr(y2, _u16p), 2.0, 1) == 0
+    _core.noise_apply(nb, x2, want2, (6, 1), 2.0, 1)
+    np.testing.assert_array_equal(y2.view(np.uint16), want2.view(np.uint16))
+    assert t.noise_affine_bf16(ctypes.byref(nz), _ptr(x2, _u16p), _ptr(y2, _u16p),
+                               1.5, -0.25, -1.75) == 0
+    _core.noise_affine(nb, x2, want2, (6, 1), 1.5, -0.25, -1.75)
+    np.testing.assert_array_equal(y2.view(np.uint16), want2.view(np.uint16))
+
+
+@pytest.mark.parametrize("dtype", [*DTYPES, "bfloat16"], ids=str)
+def test_the_window_pointers_of_version_1_1_give_the_slice_of_the_whole_call(dtype):
+    t = _table()
+    dtype = _bfloat16() if dtype == "bfloat16" else np.dtype(dtype)
+    g, o, b = (9, 40, 33), (2, 5, 7), (4, 30, 20)
+    X = _values(int(np.prod(g)), np.float32).astype(dtype).reshape(g)
+    block = np.ascontiguousarray(X[2:6, 5:35, 7:27])
+    want, mask = fastdrop.dropout_forward(block, 0.4, seed=8, offset=77, global_shape=g,
+                                          global_origin=o)
+    np.testing.assert_array_equal(
+        want.view(f"u{dtype.itemsize}"),
+        fastdrop.dropout(X, 0.4, seed=8, offset=77)[2:6, 5:35, 7:27].view(f"u{dtype.itemsize}"))
+    shape = (_sz * 3)(*b)
+    gs, org = (ctypes.c_uint64 * 3)(*g), (ctypes.c_uint64 * 3)(*o)
+    w = _Window(3, shape, gs, org)
+    s = _Stream(_core.key(8), 77, _core.threshold(0.4))
+    bits = np.empty((block.size + 7) // 8, np.uint8)
+    assert t.window_mask_bits(ctypes.byref(s), ctypes.byref(w), _ptr(bits, _u8p)) == 0
+    np.testing.assert_array_equal(bits, mask.packed_bits())
+    name = "bf16" if dtype.name == "bfloat16" else {2: "f16", 4: "f32", 8: "f64"}[dtype.itemsize]
+    raw = {2: _u16p, 4: _f32p, 8: _f64p}[dtype.itemsize]
+    y, bits2 = np.empty_like(block), np.empty_like(bits)
+    assert getattr(t, "window_dropout_" + name)(ctypes.byref(s), ctypes.byref(w),
+                                                _ptr(block, raw), _ptr(y, raw),
+                                                _ptr(bits2, _u8p), 1 / (1 - 0.4), 1) == 0
+    np.testing.assert_array_equal(y.view(np.uint8), want.view(np.uint8))
+    np.testing.assert_array_equal(bits2, bits)

@@ -34,9 +34,8 @@
  * fd_capi_import() accepts a table of the same major whose minor is at
  * least the one this header was written for, and whose struct_size is at
  * least sizeof(fd_capi) here; a consumer built against an older header may
- * thus run with a newer fastdrop. The bfloat16 kernels (fd_dropout_bf16,
- * fd_apply_bits_bf16, uint16_t bits like float16) are to be appended so,
- * after normal_words_f64, as minor version 1.
+ * thus run with a newer fastdrop. Version 1.1 appended the bfloat16 kernels
+ * (uint16_t bits, like float16's) and the windows of SPEC.md section 12.
  */
 #ifndef FASTDROP_CAPI_H
 #define FASTDROP_CAPI_H
@@ -54,7 +53,7 @@ extern "C" {
 
 #define FD_CAPI_NAME "fastdrop._core._C_API"
 #define FD_CAPI_MAJOR 1u
-#define FD_CAPI_MINOR 0u
+#define FD_CAPI_MINOR 1u
 
 typedef struct fd_capi {
     /* Version and size: these three fields stay first in every version. */
@@ -114,7 +113,30 @@ typedef struct fd_capi {
                         float sigma);                              /* fd_gaussian_f32 */
     int (*normal_words_f64)(const uint64_t *h, double *z, size_t n); /* fd_normal_words_f64 */
 
-    /* Minor version 1 and later: append here (see the rule above). */
+    /* Minor version 1: bfloat16 and windows. */
+    int (*dropout_bf16)(const fd_stream *s, const uint16_t *x, uint16_t *y, uint8_t *bits,
+                        size_t n, float scale, unsigned flags);    /* fd_dropout_bf16 */
+    int (*apply_bits_bf16)(const uint8_t *bits, const uint16_t *x, uint16_t *y, size_t n,
+                           float scale, unsigned flags);           /* fd_apply_bits_bf16 */
+    int (*noise_apply_bf16)(const fd_noise *nz, const uint16_t *x, uint16_t *y, float scale,
+                            unsigned flags);                       /* fd_noise_apply_bf16 */
+    int (*noise_affine_bf16)(const fd_noise *nz, const uint16_t *x, uint16_t *y, float a,
+                             float b, float alpha);                /* fd_noise_affine_bf16 */
+    int (*window_mask_bits)(const fd_stream *s, const fd_window *w,
+                            uint8_t *bits);                        /* fd_window_mask_bits */
+    int (*window_dropout_f16)(const fd_stream *s, const fd_window *w, const uint16_t *x,
+                              uint16_t *y, uint8_t *bits, float scale,
+                              unsigned flags);                     /* fd_window_dropout_f16 */
+    int (*window_dropout_bf16)(const fd_stream *s, const fd_window *w, const uint16_t *x,
+                               uint16_t *y, uint8_t *bits, float scale,
+                               unsigned flags);                    /* fd_window_dropout_bf16 */
+    int (*window_dropout_f32)(const fd_stream *s, const fd_window *w, const float *x, float *y,
+                              uint8_t *bits, float scale,
+                              unsigned flags);                     /* fd_window_dropout_f32 */
+    int (*window_dropout_f64)(const fd_stream *s, const fd_window *w, const double *x,
+                              double *y, uint8_t *bits, double scale,
+                              unsigned flags);                     /* fd_window_dropout_f64 */
+    /* Minor version 2 and later: append here (see the rule above). */
 } fd_capi;
 
 /* The table of the fastdrop in this process, checked against the version
