@@ -183,9 +183,6 @@ def _bfloat16_or_skip():
     if _arrays.bfloat16_dtype() is None:
         unavailable("ml_dtypes is not installed (pip install 'fastdropout[torch]')",
                     "FASTDROP_REQUIRE_INTEROP")
-    if not _arrays.core_takes_bfloat16():
-        pytest.skip("this fastdrop's NumPy core reports no bfloat16 support: "
-                    "fastdrop.dropout refuses an ml_dtypes.bfloat16 array with a TypeError")
 
 
 def _round_to_bfloat16(y32: np.ndarray) -> np.ndarray:
@@ -225,13 +222,13 @@ def test_bfloat16_is_the_float32_result_rounded_to_nearest_even():
     assert same(dx, fastdrop.dropout_backward(gb, mask))
 
 
-def test_bfloat16_works_or_says_the_core_lacks_it():
+def test_bfloat16_works_or_says_it_needs_ml_dtypes():
     x = torch.ones(8, dtype=torch.bfloat16)
-    if _arrays.bfloat16_dtype() is not None and _arrays.core_takes_bfloat16():
+    if _arrays.bfloat16_dtype() is not None:
         assert same(ft.dropout(x, 0.5, seed=1),
                     fastdrop.dropout(np.ones(8, _arrays.bfloat16_dtype()), 0.5, seed=1))
     else:
-        with pytest.raises(TypeError, match="bfloat16"):
+        with pytest.raises(TypeError, match="ml_dtypes"):
             ft.dropout(x, 0.5, seed=1)
         with pytest.raises(TypeError, match="bfloat16"):
             ft.dropout(x.clone().requires_grad_(), 0.5, seed=1)

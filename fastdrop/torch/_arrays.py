@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-import fastdrop
 
 FLOATS = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 _NAMES = "float16, bfloat16, float32 or float64"
@@ -21,7 +20,7 @@ def check_tensor(t, name: str = "input") -> torch.Tensor:
     return t
 
 
-_FOUND: dict[str, object] = {}  # what the two functions below found, once
+_FOUND: dict[str, object] = {}  # what bfloat16_dtype found, once
 
 
 def bfloat16_dtype() -> np.dtype | None:
@@ -36,35 +35,17 @@ def bfloat16_dtype() -> np.dtype | None:
     return _FOUND["bfloat16"]  # type: ignore[return-value]
 
 
-def core_takes_bfloat16() -> bool:
-    """True if this fastdrop's NumPy API accepts ml_dtypes.bfloat16 arrays (told by trying)."""
-    if "core" not in _FOUND:
-        dt = bfloat16_dtype()
-        takes = dt is not None
-        if takes:
-            try:
-                fastdrop.dropout(np.zeros(1, dt), 0.5, seed=0)
-            except TypeError:
-                takes = False
-        _FOUND["core"] = takes
-    return bool(_FOUND["core"])
-
-
 def _refuse_bfloat16() -> None:
     if bfloat16_dtype() is None:
         raise TypeError("input has dtype torch.bfloat16, which needs ml_dtypes to be seen by "
                         "NumPy: pip install 'fastdropout[torch]'")
-    if not core_takes_bfloat16():
-        raise TypeError("input has dtype torch.bfloat16, which this fastdrop's NumPy core does "
-                        "not support yet; pass input.float() (float16, float32 and float64 are "
-                        "supported)")
 
 
 def host(t: torch.Tensor) -> np.ndarray:
     """A NumPy view of CPU tensor t's memory, strides included (no copy).
 
     bfloat16 is viewed through int16 as ``ml_dtypes.bfloat16``, which NumPy
-    does not know natively; a TypeError says so if the core cannot take it.
+    does not know natively; a TypeError says so if ml_dtypes is missing.
     """
     if t.requires_grad:
         t = t.detach()
