@@ -427,7 +427,8 @@ except ImportError:  # the rows below are left out
 BF16_ENTRIES = _only("dropout", "dropout_forward", "dropout_backward", "Generator.dropout",
                      "Generator.dropout_forward", "Dropout.forward", "Dropout attributes",
                      "Dropout.backward", "Dropout.backward(mask)", "dropout(noise_shape)",
-                     "alpha_dropout", "alpha_dropout_backward", "drop_path", "mc_dropout")
+                     "alpha_dropout", "alpha_dropout_backward", "drop_path", "mc_dropout",
+                     "dropout(window)")
 _NOT_BF16 = frozenset(e.name for e in ENTRY_POINTS) - BF16_ENTRIES
 
 

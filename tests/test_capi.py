@@ -70,7 +70,9 @@ def probe(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def cython_probe(tmp_path_factory):
-    pytest.importorskip("Cython", reason="Cython builds the .pyx example")
+    if importlib.util.find_spec("Cython") is None:
+        unavailable("Cython is not installed (pip install '.[test]'): it builds the .pyx example",
+                    "FASTDROP_REQUIRE_INTEROP")
     from Cython.Build import cythonize
 
     folder = tmp_path_factory.mktemp("capi_cython")

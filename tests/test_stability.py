@@ -7,7 +7,9 @@ float16 rounding) changes these digests, and the tests then fail until
 `RNG_SPEC` (FD_RNG_SPEC in fastdrop.h) names a new version, SPEC.md
 describes it, and the new version's digests are added here. The digests of
 a released version are never edited (fastdrop-rng-v1's stay as its record,
-though no build produces that stream any more).
+though no build produces that stream any more). A dtype added to a released
+stream (bfloat16 to fastdrop-rng-v2) brings its own known answers and
+locked output, and those are then locked the same way.
 """
 
 import hashlib
@@ -40,6 +42,17 @@ LOCKED = {
         "float64": "016898217f5c875d672070e599682f89d379014a5cae01468a76f25176e9ff5d",
     },
 }
+# The known answers of a dtype added to a released stream, and its locked call's output:
+# (RNG_SPEC, dtype name) -> digests. Locked like the stream's own once added.
+LOCKED_DTYPES = {
+    ("fastdrop-rng-v2", "bfloat16"): {
+        "data": "fff9f6ea6bdd1930389647be783fd883b49799302c5884994e32d208f6b24e8e",
+        "output": "19d5fda89839cb54a177b07a046495409075349746ea3f7237affb67e419ea2a",
+    },
+}
+# The files of each lock (tests/data/*.csv): the stream's, and each added dtype's.
+DATA_FILES = {"stream": ["mask-testset.csv", "uniforms-testset-1.csv", "uniforms-testset-2.csv"],
+              "bfloat16": ["bfloat16-testset.csv"]}
 N, P, SEED, OFFSET = 1_000_003, 0.3, 2026, 2**40 + 7
 
 
@@ -47,10 +60,10 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def data_digest(data: Path = DATA) -> str:
-    """Digest of the known-answer files in data, their comment lines left out."""
+def data_digest(names, data: Path = DATA) -> str:
+    """Digest of the known-answer files of data named in names, their comment lines left out."""
     h = hashlib.sha256()
-    for path in sorted(data.glob("*.csv")):
+    for path in sorted(data / name for name in names):
         lines = [ln for ln in path.read_text().splitlines() if not ln.startswith("#")]
         h.update(path.name.encode() + b"\n" + "\n".join(lines).encode() + b"\n")
     return h.hexdigest()
@@ -80,8 +93,33 @@ def test_spec_name_is_the_same_everywhere():
 
 
 def test_known_answer_files_are_locked():
-    assert data_digest() == locked_digests()["data"], (
+    assert data_digest(DATA_FILES["stream"]) == locked_digests()["data"], (
         "tests/data changed: a new stream needs a new RNG_SPEC and new LOCKED digests")
+
+
+def test_every_known_answer_file_is_under_a_lock():
+    locked = {name for names in DATA_FILES.values() for name in names}
+    assert {p.name for p in DATA.glob("*.csv")} == locked
+
+
+def _bfloat16_lock():
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    try:
+        return np.dtype(ml_dtypes.bfloat16), LOCKED_DTYPES[(fastdrop.RNG_SPEC, "bfloat16")]
+    except KeyError:
+        pytest.fail(f"RNG_SPEC {fastdrop.RNG_SPEC!r} has no locked bfloat16 digests")
+
+
+def test_bfloat16_known_answers_are_locked():
+    _, locked = _bfloat16_lock()
+    assert data_digest(DATA_FILES["bfloat16"]) == locked["data"], (
+        "tests/data/bfloat16-testset.csv changed: bfloat16's rounding is part of the stream")
+
+
+def test_bfloat16_output_is_locked(isa):
+    bf16, locked = _bfloat16_lock()
+    y = fastdrop.dropout(locked_input(np.float32).astype(bf16), P, seed=SEED, offset=OFFSET)
+    assert digest(y.tobytes()) == locked["output"]
 
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
