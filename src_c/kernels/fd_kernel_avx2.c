@@ -158,24 +158,15 @@ FD_INLINE void apply4_f64(const double *x, double *y, __m256i m, __m256d sv, uns
 
 #define FD_RNE (_MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
 
-/* m16: eight 16-bit lanes, all ones where kept. */
-FD_INLINE void apply8_f16(const uint16_t *x, uint16_t *y, __m128i m16, __m256 sv, unsigned flags)
+/* float16 in eight 32-bit lanes: F16C widens exactly and rounds to nearest even. */
+FD_INLINE __m256 widen8_f16(__m128i h)
 {
-    const __m128i h = _mm_loadu_si128((const __m128i *)x);
-    if (!(flags & (FD_SCALE | FD_ACCUMULATE))) {
-        store8_f16(y, _mm_and_si128(h, m16), flags);
-        return;
-    }
-    __m256 v = _mm256_cvtph_ps(h);
-    if (flags & FD_SCALE)
-        v = _mm256_mul_ps(v, sv);
-    if (flags & FD_ACCUMULATE) {
-        const __m128i old = _mm_loadu_si128((const __m128i *)y);
-        const __m128i sum = _mm256_cvtps_ph(_mm256_add_ps(_mm256_cvtph_ps(old), v), FD_RNE);
-        _mm_storeu_si128((__m128i *)y, _mm_blendv_epi8(old, sum, m16));
-    } else {
-        store8_f16(y, _mm_and_si128(_mm256_cvtps_ph(v, FD_RNE), m16), flags);
-    }
+    return _mm256_cvtph_ps(h);
+}
+
+FD_INLINE __m128i round8_f16(__m256 v)
+{
+    return _mm256_cvtps_ph(v, FD_RNE);
 }
 
 /* bfloat16 in eight 32-bit lanes: widened by a shift (exact), and rounded
@@ -201,25 +192,40 @@ FD_INLINE __m128i round8_bf16(__m256 v)
     return _mm_packus_epi32(_mm256_castsi256_si128(r), _mm256_extracti128_si256(r, 1));
 }
 
-/* m16: eight 16-bit lanes, all ones where kept. */
-FD_INLINE void apply8_bf16(const uint16_t *x, uint16_t *y, __m128i m16, __m256 sv, unsigned flags)
-{
-    const __m128i h = _mm_loadu_si128((const __m128i *)x);
-    if (!(flags & (FD_SCALE | FD_ACCUMULATE))) {
-        store8_f16(y, _mm_and_si128(h, m16), flags);
-        return;
+/* The 16-bit types, computed in float32 lanes (widen8_<sfx>, round8_<sfx>):
+ * apply8_<sfx> under m16 (eight 16-bit lanes, all ones where kept), and
+ * apply64_<sfx> under keep word w. */
+#define FD_DEFINE_APPLY_HALF(sfx)                                             \
+    FD_INLINE void apply8_##sfx(const uint16_t *x, uint16_t *y, __m128i m16, __m256 sv, \
+                                unsigned flags)                               \
+    {                                                                         \
+        const __m128i h = _mm_loadu_si128((const __m128i *)x);                \
+        if (!(flags & (FD_SCALE | FD_ACCUMULATE))) {                          \
+            store8_f16(y, _mm_and_si128(h, m16), flags);                      \
+            return;                                                           \
+        }                                                                     \
+        __m256 v = widen8_##sfx(h);                                           \
+        if (flags & FD_SCALE)                                                 \
+            v = _mm256_mul_ps(v, sv);                                         \
+        if (flags & FD_ACCUMULATE) {                                          \
+            const __m128i old = _mm_loadu_si128((const __m128i *)y);          \
+            const __m128i sum = round8_##sfx(_mm256_add_ps(widen8_##sfx(old), v)); \
+            _mm_storeu_si128((__m128i *)y, _mm_blendv_epi8(old, sum, m16));   \
+        } else {                                                              \
+            store8_f16(y, _mm_and_si128(round8_##sfx(v), m16), flags);        \
+        }                                                                     \
+    }                                                                         \
+                                                                              \
+    FD_INLINE void apply64_##sfx(const uint16_t *x, uint16_t *y, uint64_t w, __m256 sv, \
+                                 unsigned flags)                              \
+    {                                                                         \
+        for (unsigned q = 0; q < 8; q++) {                                    \
+            const __m256i m = _mm256_srai_epi32(sign8((uint32_t)(w >> (q & 4 ? 32 : 0)), q & 3), 31); \
+            const __m128i m16 = _mm_packs_epi32(_mm256_castsi256_si128(m),    \
+                                                _mm256_extracti128_si256(m, 1)); \
+            apply8_##sfx(x + 8 * q, y + 8 * q, m16, sv, flags);              \
+        }                                                                     \
     }
-    __m256 v = widen8_bf16(h);
-    if (flags & FD_SCALE)
-        v = _mm256_mul_ps(v, sv);
-    if (flags & FD_ACCUMULATE) {
-        const __m128i old = _mm_loadu_si128((const __m128i *)y);
-        const __m128i sum = round8_bf16(_mm256_add_ps(widen8_bf16(old), v));
-        _mm_storeu_si128((__m128i *)y, _mm_blendv_epi8(old, sum, m16));
-    } else {
-        store8_f16(y, _mm_and_si128(round8_bf16(v), m16), flags);
-    }
-}
 
 /* ===   A whole group of 64 elements under keep word w   === */
 
@@ -240,23 +246,8 @@ FD_INLINE void apply64_f64(const double *x, double *y, uint64_t w, __m256d sv, u
     }
 }
 
-FD_INLINE void apply64_f16(const uint16_t *x, uint16_t *y, uint64_t w, __m256 sv, unsigned flags)
-{
-    for (unsigned q = 0; q < 8; q++) {
-        const __m256i m = _mm256_srai_epi32(sign8((uint32_t)(w >> (q & 4 ? 32 : 0)), q & 3), 31);
-        const __m128i m16 = _mm_packs_epi32(_mm256_castsi256_si128(m), _mm256_extracti128_si256(m, 1));
-        apply8_f16(x + 8 * q, y + 8 * q, m16, sv, flags);
-    }
-}
-
-FD_INLINE void apply64_bf16(const uint16_t *x, uint16_t *y, uint64_t w, __m256 sv, unsigned flags)
-{
-    for (unsigned q = 0; q < 8; q++) {
-        const __m256i m = _mm256_srai_epi32(sign8((uint32_t)(w >> (q & 4 ? 32 : 0)), q & 3), 31);
-        const __m128i m16 = _mm_packs_epi32(_mm256_castsi256_si128(m), _mm256_extracti128_si256(m, 1));
-        apply8_bf16(x + 8 * q, y + 8 * q, m16, sv, flags);
-    }
-}
+FD_DEFINE_APPLY_HALF(f16)
+FD_DEFINE_APPLY_HALF(bf16)
 
 /* The group the generator has just made, from its compare vectors (bytes
  * sign-extended into lane masks): the candidate masks are the bytes below
@@ -287,25 +278,19 @@ FD_INLINE void apply64g_f32(const float *x, float *y, uint64_t w, const fd_gen *
         apply8_f32(x + 8 * q, y + 8 * q, _mm256_cvtepi8_epi32(bytes8(p, q)), 1, sv, flags);
 }
 
-FD_INLINE void apply64g_f16(const uint16_t *x, uint16_t *y, uint64_t w, const fd_gen *g, int le,
-                            __m256 sv, unsigned flags)
-{
-    __m128i p[4];
-    (void)w;
-    group_bytes(g, le, p);
-    for (unsigned q = 0; q < 8; q++)
-        apply8_f16(x + 8 * q, y + 8 * q, _mm_cvtepi8_epi16(bytes8(p, q)), sv, flags);
-}
+#define FD_DEFINE_APPLY64G_HALF(sfx)                                          \
+    FD_INLINE void apply64g_##sfx(const uint16_t *x, uint16_t *y, uint64_t w, const fd_gen *g, \
+                                  int le, __m256 sv, unsigned flags)          \
+    {                                                                         \
+        __m128i p[4];                                                         \
+        (void)w;                                                              \
+        group_bytes(g, le, p);                                                \
+        for (unsigned q = 0; q < 8; q++)                                      \
+            apply8_##sfx(x + 8 * q, y + 8 * q, _mm_cvtepi8_epi16(bytes8(p, q)), sv, flags); \
+    }
 
-FD_INLINE void apply64g_bf16(const uint16_t *x, uint16_t *y, uint64_t w, const fd_gen *g, int le,
-                             __m256 sv, unsigned flags)
-{
-    __m128i p[4];
-    (void)w;
-    group_bytes(g, le, p);
-    for (unsigned q = 0; q < 8; q++)
-        apply8_bf16(x + 8 * q, y + 8 * q, _mm_cvtepi8_epi16(bytes8(p, q)), sv, flags);
-}
+FD_DEFINE_APPLY64G_HALF(f16)
+FD_DEFINE_APPLY64G_HALF(bf16)
 
 FD_INLINE void apply64g_f64(const double *x, double *y, uint64_t w, const fd_gen *g, int le,
                             __m256d sv, unsigned flags)

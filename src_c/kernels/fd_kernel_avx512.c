@@ -124,23 +124,15 @@ FD_INLINE void apply8_f64(const double *x, double *y, __mmask8 k, __m512d sv, un
 
 #define FD_RNE (_MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
 
-FD_INLINE void apply16_f16(const uint16_t *x, uint16_t *y, __mmask16 k, __m512 sv, unsigned flags)
+/* float16 in sixteen 32-bit lanes: F16C widens exactly and rounds to nearest even. */
+FD_INLINE __m512 widen16_f16(__m256i h)
 {
-    const __m256i h = _mm256_loadu_si256((const __m256i *)x);
-    if (!(flags & (FD_SCALE | FD_ACCUMULATE))) {
-        store16_f16(y, _mm256_maskz_mov_epi16(k, h), flags);
-        return;
-    }
-    __m512 v = _mm512_cvtph_ps(h);
-    if (flags & FD_SCALE)
-        v = _mm512_mul_ps(v, sv);
-    if (flags & FD_ACCUMULATE) {
-        const __m256i old = _mm256_loadu_si256((const __m256i *)y);
-        const __m256i sum = _mm512_cvtps_ph(_mm512_add_ps(_mm512_cvtph_ps(old), v), FD_RNE);
-        _mm256_storeu_si256((__m256i *)y, _mm256_mask_mov_epi16(old, k, sum));
-    } else {
-        store16_f16(y, _mm256_maskz_mov_epi16(k, _mm512_cvtps_ph(v, FD_RNE)), flags);
-    }
+    return _mm512_cvtph_ps(h);
+}
+
+FD_INLINE __m256i round16_f16(__m512 v)
+{
+    return _mm512_cvtps_ph(v, FD_RNE);
 }
 
 /* bfloat16 in sixteen 32-bit lanes: widened by a shift (exact), rounded
@@ -172,24 +164,38 @@ FD_INLINE __m256i round16_bf16(__m512 v)
     return _mm256_xor_si256(n, _mm256_set1_epi16((short)0x8000));
 }
 
-FD_INLINE void apply16_bf16(const uint16_t *x, uint16_t *y, __mmask16 k, __m512 sv, unsigned flags)
-{
-    const __m256i h = _mm256_loadu_si256((const __m256i *)x);
-    if (!(flags & (FD_SCALE | FD_ACCUMULATE))) {
-        store16_f16(y, _mm256_maskz_mov_epi16(k, h), flags);
-        return;
+/* The 16-bit types, computed in float32 lanes (widen16_<sfx>, round16_<sfx>):
+ * apply16_<sfx> under mask k, and apply64_<sfx> under keep word w. */
+#define FD_DEFINE_APPLY_HALF(sfx)                                             \
+    FD_INLINE void apply16_##sfx(const uint16_t *x, uint16_t *y, __mmask16 k, __m512 sv, \
+                                 unsigned flags)                              \
+    {                                                                         \
+        const __m256i h = _mm256_loadu_si256((const __m256i *)x);             \
+        if (!(flags & (FD_SCALE | FD_ACCUMULATE))) {                          \
+            store16_f16(y, _mm256_maskz_mov_epi16(k, h), flags);              \
+            return;                                                           \
+        }                                                                     \
+        __m512 v = widen16_##sfx(h);                                          \
+        if (flags & FD_SCALE)                                                 \
+            v = _mm512_mul_ps(v, sv);                                         \
+        if (flags & FD_ACCUMULATE) {                                          \
+            const __m256i old = _mm256_loadu_si256((const __m256i *)y);       \
+            const __m256i sum = round16_##sfx(_mm512_add_ps(widen16_##sfx(old), v)); \
+            _mm256_storeu_si256((__m256i *)y, _mm256_mask_mov_epi16(old, k, sum)); \
+        } else {                                                              \
+            store16_f16(y, _mm256_maskz_mov_epi16(k, round16_##sfx(v)), flags); \
+        }                                                                     \
+    }                                                                         \
+                                                                              \
+    FD_INLINE void apply64_##sfx(const uint16_t *x, uint16_t *y, uint64_t w, __m512 sv, \
+                                 unsigned flags)                              \
+    {                                                                         \
+        for (unsigned q = 0; q < 4; q++)                                      \
+            apply16_##sfx(x + 16 * q, y + 16 * q, (__mmask16)(w >> (16 * q)), sv, flags); \
     }
-    __m512 v = widen16_bf16(h);
-    if (flags & FD_SCALE)
-        v = _mm512_mul_ps(v, sv);
-    if (flags & FD_ACCUMULATE) {
-        const __m256i old = _mm256_loadu_si256((const __m256i *)y);
-        const __m256i sum = round16_bf16(_mm512_add_ps(widen16_bf16(old), v));
-        _mm256_storeu_si256((__m256i *)y, _mm256_mask_mov_epi16(old, k, sum));
-    } else {
-        store16_f16(y, _mm256_maskz_mov_epi16(k, round16_bf16(v)), flags);
-    }
-}
+
+FD_DEFINE_APPLY_HALF(f16)
+FD_DEFINE_APPLY_HALF(bf16)
 
 /* ===   A whole group of 64 elements under keep word w   === */
 
@@ -203,18 +209,6 @@ FD_INLINE void apply64_f64(const double *x, double *y, uint64_t w, __m512d sv, u
 {
     for (unsigned q = 0; q < 8; q++)
         apply8_f64(x + 8 * q, y + 8 * q, (__mmask8)(w >> (8 * q)), sv, flags);
-}
-
-FD_INLINE void apply64_f16(const uint16_t *x, uint16_t *y, uint64_t w, __m512 sv, unsigned flags)
-{
-    for (unsigned q = 0; q < 4; q++)
-        apply16_f16(x + 16 * q, y + 16 * q, (__mmask16)(w >> (16 * q)), sv, flags);
-}
-
-FD_INLINE void apply64_bf16(const uint16_t *x, uint16_t *y, uint64_t w, __m512 sv, unsigned flags)
-{
-    for (unsigned q = 0; q < 4; q++)
-        apply16_bf16(x + 16 * q, y + 16 * q, (__mmask16)(w >> (16 * q)), sv, flags);
 }
 
 typedef __m512 fd_vscale_bf16;
