@@ -106,3 +106,12 @@ def window_dropout(
     global_shape: tuple[int, ...],
     global_origin: tuple[int, ...],
 ) -> None: ...
+def block_keep_bits(
+    drawn: npt.NDArray[np.uint8],
+    keep: npt.NDArray[np.uint8],
+    planes: int,
+    h: int,
+    w: int,
+    e: int,
+    k: int,
+) -> int: ...

@@ -672,6 +672,26 @@ def _normal_words(h, z):
     _check(rc)
 
 
+# ===   DropBlock (src_c/api/fd_block.c)   ===
+
+def block_keep_bits(drawn, keep, size_t planes, size_t h, size_t w, size_t e, size_t k):
+    """block_keep_bits(drawn, keep, planes, h, w, e, k) -> int
+
+    DropBlock's keep bits (into keep) from the centres drawn at gamma
+    (drawn, packed keep bits), for planes maps of h x w positions of e
+    elements each; returns the kept count."""
+    cdef size_t n = planes * h * w * e
+    cdef const uint8_t *dp = _bits_ptr(drawn, n)
+    cdef uint8_t *kp = _bits_ptr(keep, n)
+    cdef uint64_t kept = 0
+    if n and np.may_share_memory(drawn, keep):
+        raise ValueError("keep must not overlap drawn")
+    with nogil:
+        rc = fd_block_keep_bits(dp, kp, planes, h, w, e, k, &kept)
+    _check(rc)
+    return kept
+
+
 # ===   The C API table for other extensions (src_c/include/fastdrop/capi.h)   ===
 
 from cpython.pycapsule cimport PyCapsule_New

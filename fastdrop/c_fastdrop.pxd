@@ -96,6 +96,10 @@ cdef extern from "fastdrop.h" nogil:
     int fd_window_dropout_f64(const fd_stream *s, const fd_window *w, const double *x,
                               double *y, uint8_t *bits, double scale, unsigned flags) noexcept
 
+    # ===   DropBlock (src_c/api/fd_block.c)   ===
+    int fd_block_keep_bits(const uint8_t *drawn, uint8_t *keep, size_t planes, size_t h,
+                           size_t w, size_t e, size_t k, uint64_t *kept) noexcept
+
 # --- normal stream and Gaussian noise (fastdrop_normal.h) ---
 cdef extern from "fastdrop_normal.h" nogil:
     const char *FD_NORMAL_SPEC

@@ -62,3 +62,60 @@ def test_bad_arguments(kwargs, exc, match):
     assert (out == 2.0).all()
     with pytest.raises(ValueError, match="x must have 4 dimensions"):
         fastdrop.drop_block(np.ones((3, 3, 3)), 0.5, seed=1)
+
+
+def _keep_of(shape, fmt, p, k, seed=9, offset=0):
+    """The block mask as src_c/api/fd_block.c computes it, and as the reference does."""
+    x = np.zeros(shape, np.float32)
+    _, mask = fastdrop.drop_block(x, p, block_size=k, seed=seed, offset=offset,
+                                  data_format=fmt, return_mask=True)
+    return mask.to_bool(), RV.drop_block(x, p, seed=seed, offset=offset, block_size=k,
+                                         data_format=fmt)[1]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("shape,fmt", [
+    ((2, 4, 130, 131), "channels_first"),   # rows that are not whole bytes, split across threads
+    ((2, 97, 90, 13), "channels_last"),     # positions of 13 elements
+    ((3, 5, 64, 64), "channels_first"),     # rows of whole words
+    ((1, 9, 11, 200), "channels_last"),     # shifts of several words per position
+])
+def test_block_mask_on_packed_bits_matches_the_reference(threads, shape, fmt):
+    before = fastdrop.get_num_threads()
+    fastdrop.set_num_threads(threads)
+    try:
+        for p, k, offset in ((0.1, 7, 0), (0.3, 3, 13), (0.5, 1, 2**40 + 5), (0.2, 4, 7)):
+            got, want = _keep_of(shape, fmt, p, k, offset=offset)
+            assert (got == want).all(), (p, k, offset)
+    finally:
+        fastdrop.set_num_threads(before)
+
+
+def test_block_mask_wider_than_the_ring():
+    # channels last with e = 44000: a window's column shifts span more words than
+    # fd_block.c keeps per row, so its V words are recomputed where needed
+    got, want = _keep_of((1, 7, 7, 44000), "channels_last", 0.3, 7)
+    assert (got == want).all() and not got.all() and got.any()
+
+
+def test_block_mask_random_shapes():
+    rng = np.random.default_rng(3)
+    for _ in range(40):
+        h, w = (int(v) for v in rng.integers(1, 24, 2))
+        shape = (int(rng.integers(1, 3)), int(rng.integers(1, 6)), h, w)
+        fmt = ("channels_first", "channels_last")[int(rng.integers(2))]
+        k = int(rng.integers(1, 10))
+        p, offset = float(rng.uniform(0, 1)), int(rng.integers(0, 5000))
+        got, want = _keep_of(shape, fmt, p, k, seed=int(rng.integers(100)), offset=offset)
+        assert (got == want).all(), (shape, fmt, k, p, offset)
+
+
+def test_block_keep_bits_refuses_bad_sizes():
+    from fastdrop import _core
+
+    drawn, keep = np.zeros(2, np.uint8), np.zeros(2, np.uint8)
+    with pytest.raises(ValueError):
+        _core.block_keep_bits(drawn, keep, 1, 3, 3, 1, 4)  # k > min(h, w)
+    with pytest.raises(ValueError, match="overlap"):
+        _core.block_keep_bits(drawn, drawn, 1, 3, 3, 1, 2)
+    assert (keep == 0).all()

@@ -116,36 +116,25 @@ def block_gamma(p: float, h: int, w: int, k: int) -> float:
     return min(g, 1.0)
 
 
-def _window_any(a: np.ndarray, k: int, axis: int) -> np.ndarray:
-    """out[i] = any(a[i - k//2 .. i - k//2 + k - 1]) along axis (outside the map: False)."""
-    n = a.shape[axis]
-    out = np.zeros_like(a)
-    for d in range(-(k // 2), k - k // 2):
-        lo, hi = max(0, -d), min(n, n - d)  # out[i] |= a[i + d] for lo <= i < hi
-        if lo >= hi:
-            continue
-        dst = [slice(None)] * a.ndim
-        src = [slice(None)] * a.ndim
-        dst[axis], src[axis] = slice(lo, hi), slice(lo + d, hi + d)
-        out[tuple(dst)] |= a[tuple(src)]
-    return out
+def block_keep_bits(seed: int, offset: int, p: float, shape, k: int, fmt: str):
+    """(packed keep bits, kept count) of drop_block on x's shape; see SPEC.md section 10.5.
 
-
-def block_keep(seed: int, offset: int, p: float, shape, k: int, fmt: str) -> np.ndarray:
-    """The keep mask of drop_block (bool, x's shape); see SPEC.md section 10.5."""
-    hax, wax = (2, 3) if fmt == "channels_first" else (1, 2)
-    h, w = shape[hax], shape[wax]
+    The centres are drawn at gamma by the kernels (one bit per element), and
+    src_c/api/fd_block.c turns them into the block mask on packed bits.
+    """
+    n_, a, b, c = shape
+    h, w = (b, c) if fmt == "channels_first" else (a, b)
     k = min(k, h, w)
-    n = int(np.prod(shape))
-    gamma = block_gamma(p, h, w, k)
-    bits = noise.draw_bits(seed, offset, gamma, n)
-    kept = np.unpackbits(bits, count=n, bitorder="little").view(np.bool_).reshape(shape)
-    vh = (np.arange(h) >= k // 2) & (np.arange(h) < h - (k - 1) // 2)
-    vw = (np.arange(w) >= k // 2) & (np.arange(w) < w - (k - 1) // 2)
-    valid = vh[:, None] & vw[None, :]
-    valid = valid[None, None] if fmt == "channels_first" else valid[None, :, :, None]
-    seeds = ~kept & valid
-    return ~_window_any(_window_any(seeds, k, hax), k, wax)
+    n = n_ * a * b * c
+    if n == 0:
+        return np.empty(0, np.uint8), 0
+    drawn = noise.draw_bits(seed, offset, block_gamma(p, h, w, k), n)
+    keep = np.empty_like(drawn)
+    if fmt == "channels_first":
+        kept = _core.block_keep_bits(drawn, keep, n_ * a, h, w, 1, k)
+    else:
+        kept = _core.block_keep_bits(drawn, keep, n_, h, w, c, k)
+    return keep, kept
 
 
 def drop_block(x, p=0.1, *, block_size=7, seed=None, offset=0, data_format="channels_first",
@@ -200,9 +189,9 @@ def drop_block(x, p=0.1, *, block_size=7, seed=None, offset=0, data_format="chan
     scaled by ``1 / (1 - p')``, ``p' = 1 - kept / x.size`` (the whole
     batch, as timm's ``drop_block_2d``, which divides by the kept count
     plus 1e-7 in float32 and uses block_size rather than k in gamma's
-    denominator). Exact definition: SPEC.md section 10.5. The block mask is
-    made with NumPy (one byte per element); the scaling runs in the C
-    kernels.
+    denominator). Exact definition: SPEC.md section 10.5. The centres,
+    the block mask (on packed bits, one bit per element) and the scaling
+    all run in C.
 
     References
     ----------
@@ -241,9 +230,7 @@ def block_forward(x, p, seed, offset, k, fmt, out):
     from fastdrop._api import _finish, _source, _target
 
     n = x.size
-    keep = block_keep(seed, offset, p, x.shape, k, fmt) if n else np.ones(x.shape, bool)
-    bits = np.packbits(keep.reshape(-1), bitorder="little")
-    kept = int(np.count_nonzero(keep))
+    bits, kept = block_keep_bits(seed, offset, p, x.shape, k, fmt)
     p_eff = 1.0 - kept / n if n else 0.0
     scale = 0.0 if kept == 0 else 1.0 / (1.0 - p_eff)
     y, work = _target(x, out)

@@ -203,6 +203,22 @@ int fd_window_dropout_f32(const fd_stream *s, const fd_window *w, const float *x
 int fd_window_dropout_f64(const fd_stream *s, const fd_window *w, const double *x, double *y,
                           uint8_t *bits, double scale, unsigned flags);
 
+/* ===   DropBlock (SPEC.md section 10.5)   === */
+
+/** DropBlock's keep mask from its drawn centres: x is `planes` maps of h rows
+ *  of w positions, each of e consecutive elements (C order: channels first
+ *  is planes N*C, e 1; channels last planes N, e C), n = planes*h*w*e
+ *  elements. drawn holds fd_mask_bits at drop probability gamma; a valid
+ *  centre (row and position at least k div 2 from the map's start and less
+ *  than h - (k-1) div 2 or w - (k-1) div 2) whose bit is 0 drops the k x k
+ *  positions around it (rows i - (k-1-k div 2) .. i + k div 2, positions
+ *  likewise), in every one of its e elements. keep (ceil(n/8) bytes, not
+ *  overlapping drawn, padding bits 0) gets 1 for the elements no centre
+ *  drops, and *kept their count. When n > 0: FD_EARG unless
+ *  1 <= k <= min(h, w), FD_ERANGE if n passes 2**58. */
+int fd_block_keep_bits(const uint8_t *drawn, uint8_t *keep, size_t planes, size_t h, size_t w,
+                       size_t e, size_t k, uint64_t *kept);
+
 #ifdef __cplusplus
 }
 #endif
