@@ -12,10 +12,10 @@
  * of each loop over many repetitions, and memcpy's for scale.
  *
  * Build and run from the repository root (one thread; pin it to a core):
- *   cc -O3 -std=gnu11 -ffp-contract=off -Isrc_c/include -Isrc_c \
- *      -o fd_bench_loop src_c/tools/fd_bench_loop.c \
- *      src_c/fd_api.c src_c/fd_cpu.c src_c/fd_dispatch.c src_c/fd_parallel.c \
- *      src_c/kernels/fd_kernel_scalar.c src_c/kernels/fd_kernel_avx512.c -lm
+ *   python3 -c 'import c_core, subprocess; subprocess.run(c_core.command("cc", \
+ *       ["-O3", "-o", "fd_bench_loop", "src_c/tools/fd_bench_loop.c"], \
+ *       without=("avx2",)), check=True)'
+ * (the core's sources but the AVX2 kernel file, which this file includes).
  *   taskset -c 1 ./fd_bench_loop [P]
  * P is the drop probability (default 0.5). Exit status 1 if a plain loop's
  * output differs from the kernel's, 3 without AVX2.
