@@ -90,3 +90,10 @@ def test_inference_is_a_copy_and_accumulate_adds():
 def test_bad_arguments_name_themselves(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+def test_alpha_past_the_streaming_size(isa):
+    # float32 outputs of 32 MiB and more are written with non-temporal stores
+    x = random_floats((32 << 20) // 4 + 77, np.float32)
+    y = fastdrop.alpha_dropout(x, 0.3, seed=8, offset=3)
+    assert_bits_equal(y, RV.alpha_dropout(x, 0.3, seed=8, offset=3))

@@ -14,7 +14,8 @@
  * ever made and the rules are those of every other call. Short rows along
  * a noise axis under a broadcast one (channels-last maps) go several at a
  * time from a piece with their bits repeated. The affine rule
- * (alpha dropout) has its own element loop here.
+ * (alpha dropout) goes through the row's affine_bits_* for float32 and
+ * float64, and an element loop here for the 16-bit types.
  */
 #include <stdint.h>
 #include <string.h>
@@ -52,45 +53,8 @@ typedef struct fd_ncall {
     unsigned flags;
 } fd_ncall;
 
-/* The affine rule on elements 0..n-1 under the packed bits (SPEC.md 10.3):
- * z = x (kept) or alpha (dropped), y = fl(fl(a * z) + b). Whole bytes of
- * bits go eight elements at a time through a select on the bit patterns
- * (each lane tests its own bit, so the compiler can vectorise the loop);
- * the rest one by one. */
-static const uint32_t fd_lane_bit[8] = {1u, 2u, 4u, 8u, 16u, 32u, 64u, 128u};
-
-#define FD_DEFINE_AFFINE(sfx, T, U)                                           \
-    static void affine_##sfx(const uint8_t *bits, const T *x, T *y, size_t n, T a, T b, \
-                             T alpha)                                         \
-    {                                                                         \
-        U ab;                                                                 \
-        memcpy(&ab, &alpha, sizeof ab);                                       \
-        size_t i = 0;                                                         \
-        for (; i + 8 <= n; i += 8) {                                          \
-            const uint32_t byte = bits[i / 8];                                \
-            U xb[8], zb[8];                                                   \
-            T z[8];                                                           \
-            memcpy(xb, x + i, sizeof xb);                                     \
-            for (unsigned j = 0; j < 8; j++) {                                \
-                const U m = (byte & fd_lane_bit[j]) ? ~(U)0 : (U)0;           \
-                zb[j] = (xb[j] & m) | (ab & ~m);                              \
-            }                                                                 \
-            memcpy(z, zb, sizeof z);                                          \
-            for (unsigned j = 0; j < 8; j++) {                                \
-                const T az = a * z[j];                                        \
-                y[i + j] = az + b;                                            \
-            }                                                                 \
-        }                                                                     \
-        for (; i < n; i++) {                                                  \
-            const T z = (bits[i / 8] >> (i % 8)) & 1u ? x[i] : alpha;         \
-            const T az = a * z;                                               \
-            y[i] = az + b;                                                    \
-        }                                                                     \
-    }
-
-FD_DEFINE_AFFINE(f32, float, uint32_t)
-FD_DEFINE_AFFINE(f64, double, uint64_t)
-
+/* The affine rule of the 16-bit types, in float32, rounded once (SPEC.md
+ * 10.3); float32 and float64 use the kernel row's affine_bits_*. */
 static void affine_f16(const uint8_t *bits, const uint16_t *x, uint16_t *y, size_t n, float a,
                        float b, float alpha)
 {
@@ -118,16 +82,16 @@ static void run(const fd_ncall *c, const uint8_t *bits, size_t i, size_t n)
     switch (c->type) {
     case FD_T_F32:
         if (c->affine)
-            affine_f32(bits, (const float *)c->x + i, (float *)c->y + i, n, (float)c->a,
-                       (float)c->b, (float)c->alpha);
+            c->k->affine_bits_f32(bits, (const float *)c->x + i, (float *)c->y + i, n,
+                                  (float)c->a, (float)c->b, (float)c->alpha, c->flags);
         else
             c->k->apply_bits_f32(bits, (const float *)c->x + i, (float *)c->y + i, n,
                                  (float)c->scale, c->flags);
         break;
     case FD_T_F64:
         if (c->affine)
-            affine_f64(bits, (const double *)c->x + i, (double *)c->y + i, n, c->a, c->b,
-                       c->alpha);
+            c->k->affine_bits_f64(bits, (const double *)c->x + i, (double *)c->y + i, n,
+                                  c->a, c->b, c->alpha, c->flags);
         else
             c->k->apply_bits_f64(bits, (const double *)c->x + i, (double *)c->y + i, n,
                                  c->scale, c->flags);
@@ -307,7 +271,7 @@ static int launch(fd_ncall *c, const fd_noise *nz, const void *x, void *y, size_
         return FD_ENULL;
     if (!c->affine && (c->flags & ~(FD_SCALE | FD_ACCUMULATE)))
         return FD_EARG;
-    if (!c->affine && n * esize >= FD_STREAM_BYTES && !(c->flags & FD_ACCUMULATE))
+    if (n * esize >= FD_STREAM_BYTES && !(c->flags & FD_ACCUMULATE))
         c->flags |= FD_STREAM;
     c->k = fd_active_kernels();
     if (!c->k)

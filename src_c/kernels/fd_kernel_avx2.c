@@ -311,6 +311,33 @@ FD_INLINE __m256d vscale_f64(double scale) { return _mm256_set1_pd(scale); }
 #define FD_ROW_FENCE() _mm_sfence()
 #include "fd_walk.h"
 
+/* The affine rule on 64 elements under keep word w: eight lanes per
+ * vector, each kept lane (sign bit of its mask lane) taking x, the others
+ * alpha, then one product and one sum, each rounded (no FMA here). */
+FD_INLINE void affine64_f32(const float *x, float *y, uint64_t w, __m256 av, __m256 bv,
+                            __m256 alv, unsigned flags)
+{
+    for (unsigned q = 0; q < 8; q++) {
+        const __m256 m = _mm256_castsi256_ps(sign8((uint32_t)(w >> (32 * (q / 4))), q % 4));
+        const __m256 z = _mm256_blendv_ps(alv, _mm256_loadu_ps(x + 8 * q), m);
+        store8_f32(y + 8 * q, _mm256_add_ps(_mm256_mul_ps(av, z), bv), flags);
+    }
+}
+
+FD_INLINE void affine64_f64(const double *x, double *y, uint64_t w, __m256d av, __m256d bv,
+                            __m256d alv, unsigned flags)
+{
+    const __m256i wv = _mm256_set1_epi64x((long long)w);
+    for (unsigned q = 0; q < 16; q++) {
+        /* lane j: bit 4q + j of w moved to the sign bit */
+        const __m256i sh = _mm256_sub_epi64(_mm256_set1_epi64x(63 - 4 * (long long)q),
+                                            _mm256_setr_epi64x(0, 1, 2, 3));
+        const __m256d m = _mm256_castsi256_pd(_mm256_sllv_epi64(wv, sh));
+        const __m256d z = _mm256_blendv_pd(alv, _mm256_loadu_pd(x + 4 * q), m);
+        store4_f64(y + 4 * q, _mm256_add_pd(_mm256_mul_pd(av, z), bv), flags);
+    }
+}
+
 FD_DEFINE_ROW_FUNCTIONS(avx2)
 
 FD_TARGET_END

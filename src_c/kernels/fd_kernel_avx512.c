@@ -228,6 +228,28 @@ FD_APPLY64G_FROM_WORD(f32, float, __m512)
 FD_APPLY64G_FROM_WORD(f64, double, __m512d)
 FD_APPLY64G_FROM_WORD(bf16, uint16_t, __m512)
 
+/* The affine rule on 64 elements under keep word w: kept lanes take x,
+ * the others alpha (a mask blend), then one product and one sum. */
+FD_INLINE void affine64_f32(const float *x, float *y, uint64_t w, __m512 av, __m512 bv,
+                            __m512 alv, unsigned flags)
+{
+    for (unsigned q = 0; q < 4; q++) {
+        const __m512 z = _mm512_mask_blend_ps((__mmask16)(w >> (16 * q)), alv,
+                                              _mm512_loadu_ps(x + 16 * q));
+        store16_f32(y + 16 * q, _mm512_add_ps(_mm512_mul_ps(av, z), bv), flags);
+    }
+}
+
+FD_INLINE void affine64_f64(const double *x, double *y, uint64_t w, __m512d av, __m512d bv,
+                            __m512d alv, unsigned flags)
+{
+    for (unsigned q = 0; q < 8; q++) {
+        const __m512d z = _mm512_mask_blend_pd((__mmask8)(w >> (8 * q)), alv,
+                                               _mm512_loadu_pd(x + 8 * q));
+        store8_f64(y + 8 * q, _mm512_add_pd(_mm512_mul_pd(av, z), bv), flags);
+    }
+}
+
 FD_DEFINE_ROW_FUNCTIONS(avx512)
 
 FD_TARGET_END

@@ -70,6 +70,21 @@ FD_APPLY64G_FROM_WORD(f32, float, float)
 FD_APPLY64G_FROM_WORD(f64, double, double)
 FD_APPLY64G_FROM_WORD(bf16, uint16_t, float)
 
+#define FD_DEFINE_SCALAR_AFFINE(sfx, T)                                       \
+    FD_INLINE void affine64_##sfx(const T *x, T *y, uint64_t w, T a, T b, T alpha, \
+                                  unsigned flags)                             \
+    {                                                                         \
+        (void)flags;                                                          \
+        for (unsigned j = 0; j < FD_GROUP; j++) {                             \
+            const T z = (w >> j) & 1u ? x[j] : alpha;                         \
+            const T az = a * z;                                               \
+            y[j] = az + b;                                                    \
+        }                                                                     \
+    }
+
+FD_DEFINE_SCALAR_AFFINE(f32, float)
+FD_DEFINE_SCALAR_AFFINE(f64, double)
+
 FD_DEFINE_ROW_FUNCTIONS(scalar)
 FD_DEFINE_ROW(scalar);
 

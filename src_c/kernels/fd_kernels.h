@@ -54,6 +54,13 @@ typedef struct fd_kernel_row {
                          uint8_t *bits, size_t n, float scale, unsigned flags);
     void (*apply_bits_bf16)(const uint8_t *bits, const uint16_t *x, uint16_t *y,
                             size_t n, float scale, unsigned flags);
+    /* alpha dropout's affine rule (SPEC.md 10.3) under packed bits: z = x
+     * where kept, alpha where dropped, y = fl(fl(a * z) + b); flags: 0 or
+     * FD_STREAM */
+    void (*affine_bits_f32)(const uint8_t *bits, const float *x, float *y, size_t n,
+                            float a, float b, float alpha, unsigned flags);
+    void (*affine_bits_f64)(const uint8_t *bits, const double *x, double *y, size_t n,
+                            double a, double b, double alpha, unsigned flags);
 } fd_kernel_row;
 
 extern const fd_kernel_row fd_kernels_scalar;

@@ -349,7 +349,38 @@ FD_INLINE uint8_t fd_rule_mask(uint8_t x, uint8_t y, unsigned keep, int scale, u
     return y;
 }
 
-/* Every function of row ISA, and the row itself (fd_kernels_<ISA>). */
+/* Alpha dropout's affine rule over packed bits (SPEC.md 10.3): whole groups
+ * through the row's affine64_<sfx>(x, y, w, av, bv, alv, flags) (the
+ * broadcast a, b and alpha; flags 0 or FD_STREAM), the rest element by
+ * element: z = x where kept, alpha where dropped, y = fl(fl(a * z) + b). */
+#define FD_DEFINE_AFFINE(sfx, T, ISA)                                         \
+    FD_ALWAYS_INLINE void affine_loop_##sfx(const uint8_t *bits, const T *x, T *y, size_t n, \
+                                            T a, T b, T alpha, const unsigned flags) \
+    {                                                                         \
+        const fd_vscale_##sfx av = vscale_##sfx(a), bv = vscale_##sfx(b);     \
+        const fd_vscale_##sfx alv = vscale_##sfx(alpha);                      \
+        size_t i = 0;                                                         \
+        for (; i + FD_GROUP <= n; i += FD_GROUP)                              \
+            affine64_##sfx(x + i, y + i, fd_load64(bits + i / 8), av, bv, alv, flags); \
+        for (; i < n; i++) {                                                  \
+            const T z = (bits[i / 8] >> (i % 8)) & 1u ? x[i] : alpha;         \
+            const T az = a * z;                                               \
+            y[i] = az + b;                                                    \
+        }                                                                     \
+    }                                                                         \
+    static void affine_bits_##sfx##_##ISA(const uint8_t *bits, const T *x, T *y, size_t n, \
+                                          T a, T b, T alpha, unsigned flags)  \
+    {                                                                         \
+        if ((flags & FD_STREAM) && FD_STREAMABLE(y, 0, sizeof(T))) {          \
+            affine_loop_##sfx(bits, x, y, n, a, b, alpha, FD_STREAM);         \
+            FD_ROW_FENCE();                                                   \
+        } else {                                                              \
+            affine_loop_##sfx(bits, x, y, n, a, b, alpha, 0u);                \
+        }                                                                     \
+    }
+
+/* Every function of row ISA, and the row itself (fd_kernels_<ISA>); the
+ * kernel file defines affine64_f32 and affine64_f64 before this. */
 #define FD_DEFINE_ROW_FUNCTIONS(ISA)                                          \
     FD_DEFINE_WALK(mask, uint8_t, int, 0)                                     \
     static void mask_bits_##ISA(const fd_stream *s, uint8_t *bits, size_t n)  \
@@ -363,7 +394,9 @@ FD_INLINE uint8_t fd_rule_mask(uint8_t x, uint8_t y, unsigned keep, int scale, u
     FD_DEFINE_ROW_DTYPE(f16, uint16_t, float, ISA)                            \
     FD_DEFINE_ROW_DTYPE(f32, float, float, ISA)                               \
     FD_DEFINE_ROW_DTYPE(f64, double, double, ISA)                            \
-    FD_DEFINE_ROW_DTYPE(bf16, uint16_t, float, ISA)
+    FD_DEFINE_ROW_DTYPE(bf16, uint16_t, float, ISA)                           \
+    FD_DEFINE_AFFINE(f32, float, ISA)                                         \
+    FD_DEFINE_AFFINE(f64, double, ISA)
 
 #define FD_DEFINE_ROW(ISA)                                                    \
     const fd_kernel_row fd_kernels_##ISA = {                                  \
@@ -376,6 +409,8 @@ FD_INLINE uint8_t fd_rule_mask(uint8_t x, uint8_t y, unsigned keep, int scale, u
         .apply_bits_f64 = apply_bits_f64_##ISA,                               \
         .dropout_bf16 = dropout_bf16_##ISA,                                   \
         .apply_bits_bf16 = apply_bits_bf16_##ISA,                             \
+        .affine_bits_f32 = affine_bits_f32_##ISA,                             \
+        .affine_bits_f64 = affine_bits_f64_##ISA,                             \
     }
 
 #endif /* FD_WALK_H */

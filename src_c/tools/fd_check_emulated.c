@@ -105,6 +105,12 @@ int main(void)
         r->apply_bits_bf16(bits_a, x16 + sh, a16 + sh, n, 1.75f, flags);
         v->apply_bits_bf16(bits_a, x16 + sh, b16 + sh, n, 1.75f, flags);
         check(!memcmp(a16, b16, sizeof a16), "apply_bits_bf16", n, offs[o], ths[t], flags);
+        r->affine_bits_f32(bits_a, x32 + sh, a32 + sh, n, 1.75f, -0.25f, -1.7580993f, 0);
+        v->affine_bits_f32(bits_a, x32 + sh, b32 + sh, n, 1.75f, -0.25f, -1.7580993f, 0);
+        check(!memcmp(a32, b32, sizeof a32), "affine_bits_f32", n, offs[o], ths[t], 0);
+        r->affine_bits_f64(bits_a, x64 + sh, a64 + sh, n, 1.75, -0.25, -1.7580993408473766, 0);
+        v->affine_bits_f64(bits_a, x64 + sh, b64 + sh, n, 1.75, -0.25, -1.7580993408473766, 0);
+        check(!memcmp(a64, b64, sizeof a64), "affine_bits_f64", n, offs[o], ths[t], 0);
         memset(bits_a, 0, sizeof bits_a), memset(bits_b, 0, sizeof bits_b);
         r->mask_bits(&s, bits_a, n);
         v->mask_bits(&s, bits_b, n);
@@ -121,6 +127,10 @@ int main(void)
         check(!memcmp(a32, b32, sizeof a32) && !memcmp(a64, b64, sizeof a64)
               && !memcmp(a16, b16, sizeof a16), "streamed", 70000, offs[o % 4], s.threshold,
               FD_SCALE);
+        r->affine_bits_f32(bits_a, x32 + 2 * (o % 2), a32, 70000, 1.5f, 0.25f, -1.75f, 0);
+        v->affine_bits_f32(bits_a, x32 + 2 * (o % 2), b32, 70000, 1.5f, 0.25f, -1.75f, FD_STREAM);
+        check(!memcmp(a32, b32, sizeof a32), "affine_bits_f32 streamed", 70000, offs[o % 4], 0,
+              FD_STREAM);
     }
     printf("%ld cases, %ld mismatches\n", cases, mismatches);
     return mismatches != 0;
