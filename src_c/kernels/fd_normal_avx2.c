@@ -8,9 +8,9 @@
  * - The SplitMix64 words are computed in general registers, four at a
  *   time, and moved into a vector (an empty asm keeps the compiler from
  *   vectorising them again): AVX2 has no 64-bit multiply, and building it
- *   from 32-bit products, as fd_normal_avx512.c does, kept the vector units
- *   busier than the scalar ones (13.0 against 10.8 ns per element here on a
- *   Zen 1 core).
+ *   from 32-bit products, as fd_normal_avx512.c does, loads the vector
+ *   units that the transform needs while the integer units idle (a fifth
+ *   slower on a Zen 1 core, one thread).
  * - q = (m + 1/2) 2**-53, the same exact value as (2m + 1) 2**-54, with m
  *   converted by the 2**52 trick (AVX2 has no 64-bit integer to double).
  * - A lane is outside the central region with probability 0.15, so a
