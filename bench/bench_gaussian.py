@@ -70,8 +70,8 @@ def main():
     copy = best(lambda: np.copyto(y, x))
     numpy = best(lambda: x * rng.normal(1.0, sigma, x.shape).astype(np.float32))
     print(f"n = {N} float32, p = {P}, {fastdrop.get_num_threads()} threads available")
-    print(f"np.copyto                 {copy * 1e3:8.2f} ms")
-    print(f"numpy x * rng.normal      {numpy * 1e3:8.2f} ms")
+    print(f"np.copyto                 {copy * 1e3:8.2f} ms  {copy * 1e9 / N:6.2f} ns/element")
+    print(f"numpy x * rng.normal      {numpy * 1e3:8.2f} ms  {numpy * 1e9 / N:6.2f} ns/element")
     for index, isa in enumerate(ISAS):
         if not _core.isa_supported(index):
             continue
@@ -80,8 +80,8 @@ def main():
             fastdrop.set_num_threads(threads)
             t = best(lambda: fastdrop.gaussian_dropout(x, P, seed=1, out=y))
             label = f"{isa} {'1 thread' if threads == 1 else 'all threads'}"
-            print(f"gaussian_dropout {label:<9} {t * 1e3:8.2f} ms  {t / copy:6.2f}x copyto  "
-                  f"{numpy / t:6.2f}x faster than numpy")
+            print(f"gaussian_dropout {label:<9} {t * 1e3:8.2f} ms  {t * 1e9 / N:6.2f} ns/element  "
+                  f"{t / copy:6.2f}x copyto  {numpy / t:6.2f}x faster than numpy")
     fastdrop.set_num_threads(None)
 
 

@@ -52,6 +52,22 @@ def test_out_in_place_and_offsets():
     assert _raw(part) == _raw(want[1000:3000])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_vector_edges_in_place_and_offsets_on_every_kernel(isa, dtype):
+    """Counts around the kernels' steps of 4 and 8, offsets of every residue
+    mod 8, out= a new array and x itself."""
+    for offset in (0, 1, 3, 5, 6, 2**64 - 64):
+        for n in [*range(1, 34), 63, 64]:
+            x = random_floats(n, dtype, seed=n)
+            want = ref.gaussian_dropout(x, 0.3, seed=8, offset=offset)
+            y = fastdrop.gaussian_dropout(x, 0.3, seed=8, offset=offset)
+            assert _raw(y) == _raw(want), (offset, n)
+            inplace = x.copy()
+            assert fastdrop.gaussian_dropout(inplace, 0.3, seed=8, offset=offset,
+                                             out=inplace) is inplace
+            assert _raw(inplace) == _raw(want), (offset, n)
+
+
 def test_inference_is_a_copy_and_p0_the_identity():
     x = random_floats(100, np.float64)
     y = fastdrop.gaussian_dropout(x, 0.5, seed=1, training=False)

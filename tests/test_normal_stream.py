@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from scipy import special, stats
+from conftest import ISAS
+from test_dispatch import run_python
 from test_stability import data_digest, digest
 
 import fastdrop
@@ -79,6 +81,23 @@ def test_known_answers_every_kernel(isa, name):
                                   bits.view(np.float64).astype(np.float32))
 
 
+@pytest.mark.parametrize("name", ISAS)
+def test_known_answers_under_fastdrop_isa(name):
+    """FASTDROP_ISA=name picks that kernel for the normal stream too, at import."""
+    if not _core.isa_supported(ISAS.index(name)):
+        pytest.skip(f"kernel '{name}' is not supported by this build or CPU")
+    seed, offset, bits = read_normals("normals-testset-1.csv")
+    code = ("import numpy as np, fastdrop; from fastdrop import _core\n"
+            "print(fastdrop.simd_info()['active'])\n"
+            f"z = np.empty(1000); _core.normals(_core.key({seed}), {offset}, z)\n"
+            "print(z.view(np.uint64).tobytes().hex())")
+    proc = run_python(code, FASTDROP_ISA=name)
+    assert proc.returncode == 0, proc.stderr
+    active, hexbits = proc.stdout.split()
+    assert active == name
+    assert np.frombuffer(bytes.fromhex(hexbits), np.uint64).tobytes() == bits.tobytes()
+
+
 def test_known_answers_of_the_transform():
     """Chosen words: every region of SPEC.md 11.3 and its edges, both signs."""
     h, z = read_words()
@@ -116,6 +135,17 @@ def test_transform_every_kernel_every_region(isa):
         np.testing.assert_array_equal(_c_words(h[:n]).view(np.uint64), want[:n].view(np.uint64))
 
 
+def test_transform_every_kernel_at_vector_edges(isa):
+    """Every count up to three steps of eight, from positions of every
+    alignment: the vector steps (4 and 8 words on AVX2, 8 on AVX-512) and
+    the scalar tail after them."""
+    h, z = read_words()
+    for start in (0, 1, 3, 5):
+        for n in range(0, 25):
+            got = _c_words(h[start:start + n])
+            np.testing.assert_array_equal(got.view(np.uint64), z[start:start + n], (start, n))
+
+
 def test_the_key_differs_from_the_mask_stream():
     """Normals and keep bits of one seed come from different keys (SPEC.md 11.1)."""
     for seed in (0, 1, 2**64 - 1):
@@ -135,6 +165,20 @@ def test_every_kernel_matches_the_reference(isa, dtype):
             got = c_normals(seed, offset, n, dtype)
             want = ref.normals(seed, offset, n, dtype)
             assert got.tobytes() == want.tobytes(), (seed, offset, n)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_every_kernel_at_vector_edges(isa, dtype):
+    """Counts 0..40 at offsets of every residue mod 8 (and near 2**64), each
+    written one element into a larger buffer (so off the vector width's
+    alignment), whose elements on either side must stay as they were."""
+    for offset in (0, 1, 3, 4, 5, 7, 2049, 2**64 - 40):
+        for n in range(0, 41):
+            buf = np.full(n + 2, 7.0, dtype)
+            _core.normals(_core.key(31), offset, buf[1:n + 1])
+            want = ref.normals(31, offset, n, dtype)
+            assert buf[1:n + 1].tobytes() == want.tobytes(), (offset, n)
+            assert buf[0] == 7.0 and buf[-1] == 7.0, (offset, n)
 
 
 def test_any_split_gives_the_same_bits():

@@ -1,9 +1,11 @@
 /*
  * fd_normal.c -- entry points of the normal stream (fastdrop_normal.h):
- * argument checks, then the scalar loops below (the reference), or the
- * AVX-512 kernels of kernels/fd_normal_avx512.c when avx512 is the active ISA
- * (avx2 runs the scalar loops), over ranges that fd_parallel_for hands out. Each element is a pure function of its stream
- * index (fastdrop/normal.h), so the split does not change a bit.
+ * argument checks, then the kernel of the active ISA over ranges that
+ * fd_parallel_for hands out: the AVX-512 kernels of
+ * kernels/fd_normal_avx512.c when it is avx512, the AVX2 kernels of
+ * kernels/fd_normal_avx2.c when it is avx2, else the scalar loops below
+ * (the reference). Each element is a pure function of its stream index
+ * (fastdrop/normal.h), so neither the split nor the kernel changes a bit.
  */
 #include "fastdrop.h"
 #include "fastdrop_normal.h"
@@ -19,24 +21,36 @@ typedef struct fd_normal_call {
     const void *x;
     void *y;
     double sigma;
-    int vec; /* the AVX-512 kernels (the active ISA is avx512) */
+    int isa; /* the active ISA (fd_isa) */
 } fd_normal_call;
 
+/* The vector kernel fn##_avx512 or fn##_avx2 of the active ISA, where
+ * compiled in, on the arguments args; the scalar loop after it otherwise. */
 #if FD_NORMAL_HAVE_AVX512
-#define FD_VEC(call)      \
-    if (c->vec) {         \
-        call;             \
-        return;           \
+#define FD_VEC_AVX512(fn, args)          \
+    if (c->isa == FD_ISA_AVX512) {       \
+        fn##_avx512 args;                \
+        return;                          \
     }
 #else
-#define FD_VEC(call)
+#define FD_VEC_AVX512(fn, args)
 #endif
+#if FD_NORMAL_HAVE_AVX2
+#define FD_VEC_AVX2(fn, args)            \
+    if (c->isa == FD_ISA_AVX2) {         \
+        fn##_avx2 args;                  \
+        return;                          \
+    }
+#else
+#define FD_VEC_AVX2(fn, args)
+#endif
+#define FD_VEC(fn, args) FD_VEC_AVX512(fn, args) FD_VEC_AVX2(fn, args)
 
 static void range_normals_f64(void *c_, size_t lo, size_t hi)
 {
     const fd_normal_call *c = (const fd_normal_call *)c_;
     double *z = (double *)c->y;
-    FD_VEC(fd_normals_f64_avx512(c->kn, c->index + lo, z + lo, hi - lo))
+    FD_VEC(fd_normals_f64, (c->kn, c->index + lo, z + lo, hi - lo))
     for (size_t i = lo; i < hi; i++)
         z[i] = fd_normal_at(c->kn, c->index + i);
 }
@@ -45,7 +59,7 @@ static void range_normals_f32(void *c_, size_t lo, size_t hi)
 {
     const fd_normal_call *c = (const fd_normal_call *)c_;
     float *z = (float *)c->y;
-    FD_VEC(fd_normals_f32_avx512(c->kn, c->index + lo, z + lo, hi - lo))
+    FD_VEC(fd_normals_f32, (c->kn, c->index + lo, z + lo, hi - lo))
     for (size_t i = lo; i < hi; i++)
         z[i] = (float)fd_normal_at(c->kn, c->index + i);
 }
@@ -56,7 +70,7 @@ static void range_gaussian_f64(void *c_, size_t lo, size_t hi)
     const double *x = (const double *)c->x;
     double *y = (double *)c->y;
     const double sigma = c->sigma;
-    FD_VEC(fd_gaussian_f64_avx512(c->kn, c->index + lo, x + lo, y + lo, hi - lo, sigma))
+    FD_VEC(fd_gaussian_f64, (c->kn, c->index + lo, x + lo, y + lo, hi - lo, sigma))
     for (size_t i = lo; i < hi; i++) {
         const double z = fd_normal_at(c->kn, c->index + i);
         y[i] = x[i] * (1.0 + sigma * z);
@@ -69,7 +83,7 @@ static void range_gaussian_f32(void *c_, size_t lo, size_t hi)
     const float *x = (const float *)c->x;
     float *y = (float *)c->y;
     const float sigma = (float)c->sigma;
-    FD_VEC(fd_gaussian_f32_avx512(c->kn, c->index + lo, x + lo, y + lo, hi - lo, sigma))
+    FD_VEC(fd_gaussian_f32, (c->kn, c->index + lo, x + lo, y + lo, hi - lo, sigma))
     for (size_t i = lo; i < hi; i++) {
         const float z = (float)fd_normal_at(c->kn, c->index + i);
         y[i] = x[i] * (1.0f + sigma * z);
@@ -95,7 +109,7 @@ static int run(uint64_t key, uint64_t index, const void *x, void *y, size_t n,
     const int isa = fd_active_isa();
     if (isa < 0)
         return fd_init();
-    fd_normal_call c = {fd_normal_key(key), index, x, y, sigma, isa == FD_ISA_AVX512};
+    fd_normal_call c = {fd_normal_key(key), index, x, y, sigma, isa};
     fd_parallel_for(n, fn, &c);
     return FD_OK;
 }
@@ -138,6 +152,12 @@ int fd_normal_words_f64(const uint64_t *h, double *z, size_t n)
 #if FD_NORMAL_HAVE_AVX512
     if (isa == FD_ISA_AVX512) {
         fd_normal_words_avx512(h, z, n);
+        return FD_OK;
+    }
+#endif
+#if FD_NORMAL_HAVE_AVX2
+    if (isa == FD_ISA_AVX2) {
+        fd_normal_words_avx2(h, z, n);
         return FD_OK;
     }
 #endif

@@ -6,6 +6,10 @@
  *      -Isrc_c/include -Isrc_c -o fd_check_emulated src_c/tools/fd_check_emulated.c \
  *      src_c/kernels/fd_kernel_scalar.c src_c/fd_api.c src_c/fd_dispatch.c \
  *      src_c/fd_cpu.c src_c/fd_parallel.c src_c/kernels/fd_kernel_avx2.c -lm
+ * It also runs the normal stream's vector kernels (kernels/fd_normal_kernels.h:
+ * the AVX-512 ones emulated, the AVX2 ones natively) against the stream's
+ * scalar definition (fastdrop/normal.h), over the same sizes and offsets,
+ * from unaligned starts, gaussian in place too.
  * Inputs include NaN and infinity (float16 and bfloat16: every bit pattern),
  * except that an accumulation never adds a NaN to a NaN (which NaN results is unspecified: SPEC.md). Exit status 0
  * when every case matches; prints the count of cases and of mismatches.
@@ -39,6 +43,62 @@ static void check(int same, const char *what, size_t n, uint64_t off, uint64_t t
     if (!same && mismatches++ < 10)
         printf("mismatch: %s n=%zu offset=%llu threshold=%llu flags=%u\n", what, n,
                (unsigned long long)off, (unsigned long long)t, flags);
+}
+
+/* The normal stream's kernels of one ISA (fd_normal_kernels.h). */
+typedef struct normal_kernels {
+    const char *name;
+    void (*normals_f64)(uint64_t kn, uint64_t index, double *z, size_t n);
+    void (*normals_f32)(uint64_t kn, uint64_t index, float *z, size_t n);
+    void (*gaussian_f64)(uint64_t kn, uint64_t index, const double *x, double *y, size_t n,
+                         double sigma);
+    void (*gaussian_f32)(uint64_t kn, uint64_t index, const float *x, float *y, size_t n,
+                         float sigma);
+    void (*words)(const uint64_t *h, double *z, size_t n);
+} normal_kernels;
+
+static uint64_t words[NMAX];
+
+/* Each function of k against the scalar loops of src_c/api/fd_normal.c,
+ * into buffers whose elements outside the call must stay. */
+static void check_normals(const normal_kernels *k, size_t n, uint64_t off, size_t sh)
+{
+    char what[64];
+    const uint64_t kn = fd_normal_key(next_random());
+    memcpy(a64, init64, sizeof a64), memcpy(b64, init64, sizeof b64);
+    for (size_t i = 0; i < n; i++)
+        a64[sh + i] = fd_normal_at(kn, off + i);
+    k->normals_f64(kn, off, b64 + sh, n);
+    snprintf(what, sizeof what, "%s normals_f64", k->name);
+    check(!memcmp(a64, b64, sizeof a64), what, n, off, 0, 0);
+    memcpy(a32, init32, sizeof a32), memcpy(b32, init32, sizeof b32);
+    for (size_t i = 0; i < n; i++)
+        a32[sh + i] = (float)fd_normal_at(kn, off + i);
+    k->normals_f32(kn, off, b32 + sh, n);
+    snprintf(what, sizeof what, "%s normals_f32", k->name);
+    check(!memcmp(a32, b32, sizeof a32), what, n, off, 0, 0);
+    for (int in_place = 0; in_place < 2; in_place++) {
+        const double *o64 = in_place ? x64 : init64; /* y before the call */
+        const float *o32 = in_place ? x32 : init32;
+        memcpy(a64, o64, sizeof a64), memcpy(b64, o64, sizeof b64);
+        for (size_t i = 0; i < n; i++)
+            a64[sh + i] = x64[sh + i] * (1.0 + 0.75 * fd_normal_at(kn, off + i));
+        k->gaussian_f64(kn, off, (in_place ? b64 : x64) + sh, b64 + sh, n, 0.75);
+        snprintf(what, sizeof what, "%s gaussian_f64%s", k->name, in_place ? " in place" : "");
+        check(!memcmp(a64, b64, sizeof a64), what, n, off, 0, 0);
+        memcpy(a32, o32, sizeof a32), memcpy(b32, o32, sizeof b32);
+        for (size_t i = 0; i < n; i++)
+            a32[sh + i] = x32[sh + i] * (1.0f + 0.75f * (float)fd_normal_at(kn, off + i));
+        k->gaussian_f32(kn, off, (in_place ? b32 : x32) + sh, b32 + sh, n, 0.75f);
+        snprintf(what, sizeof what, "%s gaussian_f32%s", k->name, in_place ? " in place" : "");
+        check(!memcmp(a32, b32, sizeof a32), what, n, off, 0, 0);
+    }
+    memcpy(a64, init64, sizeof a64), memcpy(b64, init64, sizeof b64);
+    for (size_t i = 0; i < n; i++)
+        a64[sh + i] = fd_normal_from_word(words[sh + i]);
+    k->words(words + sh, b64 + sh, n);
+    snprintf(what, sizeof what, "%s normal_words", k->name);
+    check(!memcmp(a64, b64, sizeof a64), what, n, off, 0, 0);
 }
 
 int main(void)
@@ -132,6 +192,19 @@ int main(void)
         check(!memcmp(a32, b32, sizeof a32), "affine_bits_f32 streamed", 70000, offs[o % 4], 0,
               FD_STREAM);
     }
+    static const normal_kernels nk[] = {
+        {"avx512", fd_normals_f64_avx512, fd_normals_f32_avx512, fd_gaussian_f64_avx512,
+         fd_gaussian_f32_avx512, fd_normal_words_avx512},
+        {"avx2", fd_normals_f64_avx2, fd_normals_f32_avx2, fd_gaussian_f64_avx2,
+         fd_gaussian_f32_avx2, fd_normal_words_avx2},
+    };
+    for (size_t i = 0; i < NMAX; i++) /* words of every region: m uniform, or small */
+        words[i] = (i % 3) ? next_random() : next_random() >> (12 + next_random() % 52);
+    for (unsigned k = 0; k < sizeof nk / sizeof nk[0]; k++)
+    for (unsigned a = 0; a < sizeof ns / sizeof ns[0]; a++)
+    for (unsigned o = 0; o < sizeof offs / sizeof offs[0]; o++)
+    for (size_t sh = 0; sh < 2; sh++)
+        check_normals(&nk[k], ns[a], offs[o], sh);
     printf("%ld cases, %ld mismatches\n", cases, mismatches);
     return mismatches != 0;
 }
