@@ -115,3 +115,14 @@ def block_keep_bits(
     e: int,
     k: int,
 ) -> int: ...
+def dropout_add(
+    x: npt.NDArray[np.floating],
+    residual: npt.NDArray[np.floating],
+    bias: npt.NDArray[np.floating] | None,
+    y: npt.NDArray[np.floating],
+    bits: npt.NDArray[np.uint8] | None,
+    key: int,
+    index: int,
+    threshold: int,
+    scale: float,
+) -> None: ...

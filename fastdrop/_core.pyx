@@ -692,6 +692,60 @@ def block_keep_bits(drawn, keep, size_t planes, size_t h, size_t w, size_t e, si
     return kept
 
 
+# ===   Dropout-add (src_c/api/fd_fused.c)   ===
+
+def dropout_add(x, residual, bias, y, bits, uint64_t key, uint64_t index, uint64_t threshold,
+                double scale):
+    """dropout_add(x, residual, bias, y, bits, key, index, threshold, scale)
+
+    y = residual + dropout(x + bias) in one pass (x, residual and y plain
+    arrays of one float dtype and size; bias None or a plain array of that
+    dtype, element i of x taking bias[i % bias.size]); bits (uint8 or None)
+    gets the packed mask. y may be x or residual; any other overlap of y
+    with an operand is refused."""
+    cdef int typenum = _pair(x, y)
+    _pair(residual, y)
+    cdef size_t n = cnp.PyArray_SIZE(<cnp.ndarray>x)
+    cdef uint8_t *bp = _bits_ptr(bits, n)
+    cdef size_t blen = 0
+    cdef const void *biasp = NULL
+    if bias is not None:
+        _pair(bias, bias)
+        if bias.dtype != x.dtype:
+            raise TypeError("bias and x differ in dtype")
+        blen = cnp.PyArray_SIZE(<cnp.ndarray>bias)
+        if blen == 0:
+            raise ValueError("bias must not be empty")
+        biasp = cnp.PyArray_DATA(<cnp.ndarray>bias)
+    cdef const void *xp = cnp.PyArray_DATA(<cnp.ndarray>x)
+    cdef const void *rp = cnp.PyArray_DATA(<cnp.ndarray>residual)
+    cdef void *yp = cnp.PyArray_DATA(<cnp.ndarray>y)
+    for name, a in (("x", x), ("residual", residual), ("bias", bias), ("bits", bits)):
+        if a is None or not np.may_share_memory(a, y):
+            continue
+        if (name == "x" or name == "residual") and cnp.PyArray_DATA(<cnp.ndarray>a) == yp:
+            continue  # exactly in place (same size and dtype, both C-contiguous)
+        raise ValueError(f"y must be {name} itself or not overlap it")
+    cdef fd_stream s = fd_stream(key, index, threshold)
+    with nogil:
+        if typenum == cnp.NPY_FLOAT:
+            rc = fd_dropout_add_f32(&s, <const float *>xp, <const float *>rp,
+                                    <const float *>biasp, blen, <float *>yp, bp, n,
+                                    <float>scale)
+        elif typenum == cnp.NPY_DOUBLE:
+            rc = fd_dropout_add_f64(&s, <const double *>xp, <const double *>rp,
+                                    <const double *>biasp, blen, <double *>yp, bp, n, scale)
+        elif typenum == _BF16:
+            rc = fd_dropout_add_bf16(&s, <const uint16_t *>xp, <const uint16_t *>rp,
+                                     <const uint16_t *>biasp, blen, <uint16_t *>yp, bp, n,
+                                     <float>scale)
+        else:
+            rc = fd_dropout_add_f16(&s, <const uint16_t *>xp, <const uint16_t *>rp,
+                                    <const uint16_t *>biasp, blen, <uint16_t *>yp, bp, n,
+                                    <float>scale)
+    _check(rc)
+
+
 # ===   The C API table for other extensions (src_c/include/fastdrop/capi.h)   ===
 
 from cpython.pycapsule cimport PyCapsule_New

@@ -86,13 +86,21 @@ def mc_dropout(x, p, samples, *, seed, offset=0, nshape=None) -> np.ndarray:
 
 
 def dropout_add(x, residual, p, *, seed, offset=0, bias=None) -> np.ndarray:
-    """residual + dropout(x + bias): each sum rounded once in the compute type."""
+    """residual + dropout(t), t = fl(x + bias): section 6's accumulation of t's dropout
+    into residual (SPEC.md 10.4)."""
     x, residual = np.asarray(x), np.asarray(residual)
-    ct = R.compute_dtype(x.dtype)
-    with np.errstate(all="ignore"):
-        t = x if bias is None else (x.astype(ct) + np.asarray(bias).astype(ct)).astype(x.dtype)
-        d = R.dropout(t, p, seed=seed, offset=offset)
-        return (residual.astype(ct) + d.astype(ct)).astype(x.dtype)
+    if bias is not None:
+        bias = np.broadcast_to(np.asarray(bias), x.shape)
+        with np.errstate(all="ignore"):
+            if R.is_bfloat16(x.dtype):
+                xb, bb = np.ascontiguousarray(x).view(np.uint16), np.ascontiguousarray(bias)
+                t = R.f32_to_bf16(R.bf16_to_f32(xb) + R.bf16_to_f32(bb.view(np.uint16)))
+                x = t.view(x.dtype).reshape(x.shape)
+            else:
+                ct = R.compute_dtype(x.dtype)
+                x = (x.astype(ct) + bias.astype(ct)).astype(x.dtype)
+    keep = R.keep_mask(seed, offset, p, x.size)
+    return R.apply(x, keep, R.scale(p), out=residual)
 
 
 def drop_block(x, p, *, seed, offset=0, block_size=7, data_format="channels_first"):

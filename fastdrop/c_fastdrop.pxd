@@ -100,6 +100,20 @@ cdef extern from "fastdrop.h" nogil:
     int fd_block_keep_bits(const uint8_t *drawn, uint8_t *keep, size_t planes, size_t h,
                            size_t w, size_t e, size_t k, uint64_t *kept) noexcept
 
+    # ===   Dropout-add (src_c/api/fd_fused.c)   ===
+    int fd_dropout_add_f16(const fd_stream *s, const uint16_t *x, const uint16_t *residual,
+                           const uint16_t *bias, size_t bias_len, uint16_t *y, uint8_t *bits,
+                           size_t n, float scale) noexcept
+    int fd_dropout_add_f32(const fd_stream *s, const float *x, const float *residual,
+                           const float *bias, size_t bias_len, float *y, uint8_t *bits,
+                           size_t n, float scale) noexcept
+    int fd_dropout_add_f64(const fd_stream *s, const double *x, const double *residual,
+                           const double *bias, size_t bias_len, double *y, uint8_t *bits,
+                           size_t n, double scale) noexcept
+    int fd_dropout_add_bf16(const fd_stream *s, const uint16_t *x, const uint16_t *residual,
+                            const uint16_t *bias, size_t bias_len, uint16_t *y, uint8_t *bits,
+                            size_t n, float scale) noexcept
+
 # --- normal stream and Gaussian noise (fastdrop_normal.h) ---
 cdef extern from "fastdrop_normal.h" nogil:
     const char *FD_NORMAL_SPEC

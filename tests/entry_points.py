@@ -418,7 +418,8 @@ def _residual(a: dict):
     """A residual like x (ones of its shape and dtype), or a float32 one of SHAPE for a bad x."""
     try:
         x = np.asarray(a["x"])
-        if x.dtype.kind == "f" and x.dtype.itemsize in (2, 4, 8):
+        if (x.dtype.kind == "f" and x.dtype.itemsize in (2, 4, 8)) \
+                or _reference.is_bfloat16(x.dtype):
             return np.ones(x.shape, x.dtype)
     except (ValueError, TypeError):
         pass

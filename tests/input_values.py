@@ -428,7 +428,7 @@ BF16_ENTRIES = _only("dropout", "dropout_forward", "dropout_backward", "Generato
                      "Generator.dropout_forward", "Dropout.forward", "Dropout attributes",
                      "Dropout.backward", "Dropout.backward(mask)", "dropout(noise_shape)",
                      "alpha_dropout", "alpha_dropout_backward", "drop_path", "mc_dropout",
-                     "dropout(window)")
+                     "dropout(window)", "dropout_add", "dropout_add_backward")
 _NOT_BF16 = frozenset(e.name for e in ENTRY_POINTS) - BF16_ENTRIES
 
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from fastdrop import _api, _checks
-from fastdrop._mask import Mask
-from fastdrop._reference import compute_dtype
+from fastdrop import _api, _checks, _core
+from fastdrop._checks import native
+from fastdrop._mask import Mask, read_only_view, training_scale
 
 
 def _operand(value, name: str, x: np.ndarray, broadcast: bool) -> np.ndarray:
-    a = _checks.as_float_array(value, name)
-    if a.dtype != x.dtype:
+    a = _checks.as_float_array(value, name, bfloat16=True)
+    if a.dtype != x.dtype and not (a.dtype.kind == x.dtype.kind == "f" and a.dtype.itemsize
+                                   == x.dtype.itemsize):  # either byte order
         raise TypeError(f"{name} must have x's dtype {x.dtype}, got {a.dtype}")
     if broadcast:
         try:
@@ -25,14 +26,20 @@ def _operand(value, name: str, x: np.ndarray, broadcast: bool) -> np.ndarray:
     return a
 
 
-def _add(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """out = fl(a + b) in the compute type (float16: in float32, rounded once)."""
-    ct = compute_dtype(out.dtype)
-    with np.errstate(all="ignore"):
-        if ct == out.dtype.newbyteorder("="):
-            return np.add(a, b, out=out)
-        np.copyto(out, np.add(a, b, dtype=ct), casting="unsafe")
-    return out
+def _periodic_bias(bias: np.ndarray, shape: tuple) -> np.ndarray:
+    """bias as the C core takes it: a C-contiguous native vector b with element i
+    of x (C order) taking b[i % b.size].
+
+    A bias that varies only along x's trailing axes (a per-feature vector,
+    a scalar, or x's whole shape) is that vector already; any other
+    broadcast is expanded to x's shape.
+    """
+    nd = len(shape)
+    padded = (1,) * (nd - bias.ndim) + bias.shape
+    for k in range(nd + 1):
+        if padded[k:] == tuple(shape[k:]) and all(d == 1 for d in padded[:k]):
+            return native(bias).reshape(-1)
+    return native(np.broadcast_to(bias, shape)).reshape(-1)
 
 
 def dropout_add(x, residual, p=0.5, *, bias=None, seed=None, offset=0, store="bits", out=None):
@@ -42,7 +49,7 @@ def dropout_add(x, residual, p=0.5, *, bias=None, seed=None, offset=0, store="bi
 
     Parameters
     ----------
-    x : array_like of float16, float32 or float64
+    x : array_like of float16, float32, float64 or bfloat16
         The branch output (the noise array: x.size stream elements).
     residual : array_like
         The skip connection: x's shape and dtype.
@@ -59,10 +66,12 @@ def dropout_add(x, residual, p=0.5, *, bias=None, seed=None, offset=0, store="bi
     Returns
     -------
     y : numpy.ndarray
-        ``fl(residual + d)`` with ``d = dropout(fl(x + bias), p)`` (section 6
-        of SPEC.md): kept elements ``residual + (x + bias) / (1 - p)``,
-        dropped ones ``residual + 0.0``; each operation rounded once in the
-        compute type (float16 in float32).
+        With ``t = fl(x + bias)`` (or x), kept elements ``fl(residual +
+        fl(t * scale))``, ``scale = 1 / (1 - p)``, and dropped ones
+        residual's bits (SPEC.md 10.4: section 6's accumulation of the
+        dropout of t into residual); each operation rounded once in the
+        compute type (float16 and bfloat16 in float32, the sum rounded
+        once to the dtype).
     mask : Mask
         For `dropout_add_backward` (and `fastdrop.dropout_backward`).
 
@@ -76,8 +85,13 @@ def dropout_add(x, residual, p=0.5, *, bias=None, seed=None, offset=0, store="bi
     -----
     The mask is the mask of ``dropout_forward(x + bias, p, seed=seed,
     offset=offset)``, bit for bit. Megatron-LM and Apex fuse this
-    bias-dropout-add on the GPU; here it runs as three passes over memory
-    (bias add, dropout, residual add) through the C kernels and NumPy.
+    bias-dropout-add on the GPU; here it is one pass over memory in C
+    (src_c/api/fd_fused.c): each thread takes cache-sized chunks through
+    the bias add, the mask and the residual sum, so x and residual are
+    read once and y written once, as in ``np.add(x, residual, out=y)``. A
+    bias that varies along x's trailing axes only (a per-feature vector, a
+    scalar) is read as it is; any other broadcast is first expanded to x's
+    shape.
 
     References
     ----------
@@ -93,17 +107,27 @@ def dropout_add(x, residual, p=0.5, *, bias=None, seed=None, offset=0, store="bi
     >>> y
     array([14., 14., 14., 10.], dtype=float32)
     """
-    x, p, _ = _api._check_common(x, p, "inverted", out)
+    x, p, _ = _api._check_common(x, p, "inverted", out, bfloat16=True)
     residual = _operand(residual, "residual", x, False)
     bias = None if bias is None else _operand(bias, "bias", x, True)
     store = _checks.check_choice(store, "store", _checks.STORES)
     offset = _checks.check_offset(offset, x.size)
     seed = _api._seed(seed)
-    if out is not None and np.may_share_memory(out, residual):
-        residual = residual.copy()  # dropout writes out before the sum reads residual
-    t = x if bias is None else _add(x, bias, np.empty_like(x, order="K"))
-    y, mask = _api._forward(t, p, seed, offset, "inverted", store, out)
-    return _add(residual, y, y), mask
+    n = x.size
+    bits = np.empty((n + 7) // 8, dtype=np.uint8) if store == "bits" else None
+    y, work = _api._target(x, out)
+    if n:
+        xin, rin = _api._source(x, work), _api._source(residual, work)
+        b = None
+        if bias is not None:
+            b = _periodic_bias(bias, x.shape)
+            if np.may_share_memory(b, work):
+                b = b.copy()
+        _core.dropout_add(xin, rin, b, work, bits, _core.key(seed), offset,
+                          _core.threshold(p), training_scale(p, "inverted"))
+    _api._finish(y, work)
+    bits = None if bits is None else read_only_view(bits)
+    return y, Mask._checked(x.shape, n, p, seed, offset, "inverted", bits)
 
 
 def dropout_add_backward(grad, mask, *, bias_shape=None):
@@ -113,7 +137,7 @@ def dropout_add_backward(grad, mask, *, bias_shape=None):
 
     Parameters
     ----------
-    grad : array_like of float16, float32 or float64
+    grad : array_like of float16, float32, float64 or bfloat16
         Gradient with respect to the output, the mask's shape.
     mask : Mask
         From `dropout_add`.
@@ -148,7 +172,7 @@ def dropout_add_backward(grad, mask, *, bias_shape=None):
     if not isinstance(mask, Mask):
         raise TypeError(f"mask must be a fastdrop.Mask, got {type(mask).__name__}")
     dx = _api.dropout_backward(grad, mask)
-    dresidual = np.array(_checks.as_float_array(grad, "grad"), copy=True)
+    dresidual = np.array(_checks.as_float_array(grad, "grad", bfloat16=True), copy=True)
     if bias_shape is None:
         return dx, None, dresidual
     try:

@@ -219,6 +219,29 @@ int fd_window_dropout_f64(const fd_stream *s, const fd_window *w, const double *
 int fd_block_keep_bits(const uint8_t *drawn, uint8_t *keep, size_t planes, size_t h, size_t w,
                        size_t e, size_t k, uint64_t *kept);
 
+/* ===   Dropout-add (SPEC.md section 10.4)   === */
+
+/** y = residual + dropout(x + bias) in one pass: t = x[i], or with a bias
+ *  fl(x[i] + bias[i % bias_len]) (float16 and bfloat16 summed in float32,
+ *  rounded once); kept y[i] = fl(residual[i] + fl(t * scale)) (section 6's
+ *  accumulation, the product in float32 for the 16-bit types), dropped
+ *  y[i] = residual[i] bit for bit. bits (optional, may be NULL) receives the
+ *  packed mask of t, as fd_dropout_* writes it. y may be x or residual (in
+ *  place) but must not otherwise overlap x, residual or bias. FD_EARG for a
+ *  bias with bias_len 0. */
+int fd_dropout_add_f16(const fd_stream *s, const uint16_t *x, const uint16_t *residual,
+                       const uint16_t *bias, size_t bias_len, uint16_t *y, uint8_t *bits,
+                       size_t n, float scale);
+int fd_dropout_add_f32(const fd_stream *s, const float *x, const float *residual,
+                       const float *bias, size_t bias_len, float *y, uint8_t *bits, size_t n,
+                       float scale);
+int fd_dropout_add_f64(const fd_stream *s, const double *x, const double *residual,
+                       const double *bias, size_t bias_len, double *y, uint8_t *bits, size_t n,
+                       double scale);
+int fd_dropout_add_bf16(const fd_stream *s, const uint16_t *x, const uint16_t *residual,
+                        const uint16_t *bias, size_t bias_len, uint16_t *y, uint8_t *bits,
+                        size_t n, float scale);
+
 #ifdef __cplusplus
 }
 #endif
