@@ -155,6 +155,23 @@ FD_INLINE uint64_t fd_refined(uint64_t eq, uint64_t k2, uint64_t first, uint64_t
         apply64_##sfx(x, y, w, sv, flags);                                    \
     }
 
+/* Software prefetch of the arrays a loop reads, FD_PREFETCH_BYTES ahead of
+ * where it reads now: the hardware prefetchers alone left a one-thread
+ * dropout of 16M float32 (memory-bound, non-temporal stores) at 2.4x the
+ * time of np.copyto on a Zen 5 EPYC, against 0.85x with it (README,
+ * "Speed"). One hint per cache line of the group at p; the address is
+ * formed as an integer, since it may lie past the array's end (a prefetch
+ * never faults). */
+#ifndef FD_PREFETCH_BYTES
+#define FD_PREFETCH_BYTES 4096u
+#endif
+FD_INLINE void fd_prefetch_group(const void *p, size_t bytes)
+{
+    const uintptr_t a = (uintptr_t)p + FD_PREFETCH_BYTES;
+    for (size_t k = 0; k < bytes; k += 64)
+        FD_PREFETCH((const void *)(a + k));
+}
+
 /* Stamps the walk of one output type; HAS_Y is 0 for the mask-only walk
  * (sfx "mask", whose apply functions are never called). */
 #define FD_DEFINE_WALK(sfx, T, CT, HAS_Y)                                     \
@@ -215,6 +232,9 @@ FD_INLINE uint64_t fd_refined(uint64_t eq, uint64_t k2, uint64_t first, uint64_t
                     fd_store64(bits + (i + (FD_GROUP * t - lo)) / 8, k);      \
                 if (HAS_Y) {                                                  \
                     const size_t at = i + (FD_GROUP * t - lo);                \
+                    fd_prefetch_group(x + at, FD_GROUP * sizeof(T));          \
+                    if (flags & FD_ACCUMULATE)                                \
+                        fd_prefetch_group(y + at, FD_GROUP * sizeof(T));      \
                     if (mode == FD_MODE_CONST || (mode == FD_MODE_REFINE && !late)) \
                         apply64_##sfx(x + at, y + at, k, sv, flags);          \
                     else                                                      \
@@ -300,8 +320,12 @@ FD_INLINE uint64_t fd_load64(const uint8_t *p)
     {                                                                         \
         const fd_vscale_##sfx sv = vscale_##sfx(scale);                       \
         size_t i = 0;                                                         \
-        for (; i + FD_GROUP <= n; i += FD_GROUP)                              \
+        for (; i + FD_GROUP <= n; i += FD_GROUP) {                            \
+            fd_prefetch_group(x + i, FD_GROUP * sizeof(T));                   \
+            if (flags & FD_ACCUMULATE)                                        \
+                fd_prefetch_group(y + i, FD_GROUP * sizeof(T));               \
             apply64_##sfx(x + i, y + i, fd_load64(bits + i / 8), sv, flags);  \
+        }                                                                     \
         fd_bits_run_##sfx(bits, x, y, i, n, scale, flags);                    \
     }                                                                         \
     static void apply_bits_##sfx##_##ISA(const uint8_t *bits, const T *x,     \
@@ -360,8 +384,10 @@ FD_INLINE uint8_t fd_rule_mask(uint8_t x, uint8_t y, unsigned keep, int scale, u
         const fd_vscale_##sfx av = vscale_##sfx(a), bv = vscale_##sfx(b);     \
         const fd_vscale_##sfx alv = vscale_##sfx(alpha);                      \
         size_t i = 0;                                                         \
-        for (; i + FD_GROUP <= n; i += FD_GROUP)                              \
+        for (; i + FD_GROUP <= n; i += FD_GROUP) {                            \
+            fd_prefetch_group(x + i, FD_GROUP * sizeof(T));                   \
             affine64_##sfx(x + i, y + i, fd_load64(bits + i / 8), av, bv, alv, flags); \
+        }                                                                     \
         for (; i < n; i++) {                                                  \
             const T z = (bits[i / 8] >> (i % 8)) & 1u ? x[i] : alpha;         \
             const T az = a * z;                                               \
