@@ -710,8 +710,9 @@ def dropout_add(x, residual, bias, y, bits, uint64_t key, uint64_t index, uint64
     cdef size_t blen = 0
     cdef const void *biasp = NULL
     if bias is not None:
-        _pair(bias, bias)
-        if bias.dtype != x.dtype:
+        if not _plain(bias, _FAST_FLAGS):
+            raise TypeError("bias must be a C-contiguous, aligned, native-order array")
+        if cnp.PyArray_TYPE(<cnp.ndarray>bias) != cnp.PyArray_TYPE(<cnp.ndarray>x):
             raise TypeError("bias and x differ in dtype")
         blen = cnp.PyArray_SIZE(<cnp.ndarray>bias)
         if blen == 0:

@@ -190,6 +190,19 @@ def test_streaming_size_matches_the_oracle_in_windows():
         _ref_windows(y.reshape(-1), x, r, 0.5, 13, 7, bias, starts)
 
 
+def test_read_only_operands():
+    x = random_floats(4 * 33, np.float32).reshape(4, 33)
+    r = random_floats(4 * 33, np.float32, seed=1).reshape(4, 33)
+    b = random_floats(33, np.float32, seed=2)
+    want = RV.dropout_add(x, r, 0.5, seed=3, bias=b)
+    for a in (x, r, b):
+        a.flags.writeable = False
+    y, _ = fastdrop.dropout_add(x, r, 0.5, seed=3, bias=b)
+    assert_bits_equal(y, want)
+    y, _ = fastdrop.dropout_add(x, r, 0.5, seed=3, bias=np.broadcast_to(b, (4, 33)))
+    assert_bits_equal(y, want)
+
+
 def test_bad_c_arguments():
     x = np.ones(10, np.float32)
     with pytest.raises(ValueError, match="bias must not be empty"):
