@@ -1,17 +1,20 @@
 /*
  * fd_fuzz.c -- a libFuzzer target for the public C entry points.
  *
- * Each input picks one function (fd_dropout_* and fd_apply_bits_* of float16,
- * float32, float64 and bfloat16, fd_mask_bits
+ * Each input picks one function (fd_dropout_*, fd_apply_bits_* and
+ * fd_dropout_add_* of float16, float32, float64 and bfloat16, fd_mask_bits
  * or fd_uniforms; fd_threshold and fd_key run on every input), a size n
  * below 4500 (for 1 input in 64, 2**17 more, so that calls split over two
  * threads), an offset (near block boundaries and near 2**64 too), p and a
  * threshold (0, 1, 2**32, NaN, out of range), flags (invalid ones too), a
  * scale, a start shift of 0-7 elements, now and then a NULL pointer, and
- * in-place or not. x, the old y and the input mask bits are the input's
- * remaining bytes, repeated, so every bit pattern occurs. Each buffer is a
- * heap block of exactly its size, so AddressSanitizer sees any access past
- * its end; the bytes before the start are a canary.
+ * in-place or not (for dropout-add: y is x, or y is the residual). Dropout-
+ * add takes the old y as its residual, and a bias of bias_len elements
+ * (element i adds bias[i % bias_len]): none, 1, a few, n, any length, or 0.
+ * x, the old y, the bias and the input mask bits are the input's remaining
+ * bytes, repeated, so every bit pattern occurs. Each buffer is a heap block
+ * of exactly its size, so AddressSanitizer sees any access past its end;
+ * the bytes before the start are a canary.
  *
  * Checks, with __builtin_trap() on any failure (it is a test harness):
  *   - fastdrop.h's error contract: invalid arguments give one of the codes
@@ -19,10 +22,17 @@
  *     canaries stay, dropped elements are +0.0 (the old y when
  *     accumulating), kept ones with flags 0 are x, written mask bits are
  *     fd_mask_bits' and keep bit i of fd_mask_bits is (u[i] < threshold);
+ *   - dropout-add (SPEC.md 10.4): FD_ENULL for a NULL stream, x, residual
+ *     or y, FD_EARG for a bias of length 0, besides the stream's codes;
+ *     x, residual and bias stay (but for the one y is); dropped elements
+ *     are the residual's bits, kept ones fl(r + fl(t * scale)) with
+ *     t = fl(x + bias) or x, computed here (float16 and bfloat16 widened,
+ *     t rounded to the dtype, the product in float32, the sum rounded);
  *   - every kernel this CPU runs (fd_set_isa), and a split over two
  *     threads, gives the scalar kernel's bits exactly, except where two
- *     NaNs meet (fastdrop.h): a NaN accumulated into a NaN (SPEC.md) and a
- *     NaN x times a NaN scale; there both results need only be NaN.
+ *     NaNs meet (fastdrop.h): a NaN accumulated into a NaN (SPEC.md), a
+ *     NaN x times a NaN scale, and dropout-add's NaN x plus a NaN bias;
+ *     there both results (and dropout-add's computed here) need only be NaN.
  *
  * Build and run from the repository root with clang's libFuzzer (.ci/fuzz
  * does this; Debian: clang, libclang-rt-14-dev, libomp-14-dev):
@@ -44,17 +54,20 @@
 #include "fastdrop.h"
 #include "fastdrop/half.h"
 
-/* bfloat16's ops come last, so that the corpus's inputs keep their ops. */
+/* bfloat16's ops, then dropout-add's, come last, so that the corpus's
+ * inputs keep their ops. */
 enum { DROP16, DROP32, DROP64, APPLY16, APPLY32, APPLY64, MASK, UNIFORMS, DROPB16, APPLYB16,
-       NOPS };
-static const size_t esize[NOPS] = {2, 4, 8, 2, 4, 8, 1, 4, 2, 2};
+       ADD16, ADD32, ADD64, ADDB16, NOPS };
+static const size_t esize[NOPS] = {2, 4, 8, 2, 4, 8, 1, 4, 2, 2, 2, 4, 8, 2};
 static const char *const opname[NOPS] = {"dropout_f16", "dropout_f32", "dropout_f64",
     "apply_bits_f16", "apply_bits_f32", "apply_bits_f64", "mask_bits", "uniforms",
-    "dropout_bf16", "apply_bits_bf16"};
-#define IS_BF16(op) ((op) == DROPB16 || (op) == APPLYB16)
+    "dropout_bf16", "apply_bits_bf16", "dropout_add_f16", "dropout_add_f32",
+    "dropout_add_f64", "dropout_add_bf16"};
+#define IS_BF16(op) ((op) == DROPB16 || (op) == APPLYB16 || (op) == ADDB16)
 #define IS_DROP(op) ((op) <= DROP64 || (op) == DROPB16)            /* fd_dropout_* */
 #define IS_APPLY(op) (((op) >= APPLY16 && (op) <= APPLY64) || (op) == APPLYB16)
-#define IS_ARRAY(op) ((op) != MASK && (op) != UNIFORMS)            /* dropout or apply */
+#define IS_ADD(op) ((op) >= ADD16)                                 /* fd_dropout_add_* */
+#define IS_ARRAY(op) ((op) != MASK && (op) != UNIFORMS && !IS_ADD(op)) /* dropout or apply */
 
 #define NMAX 4500
 #define SPLIT_N ((size_t)2 << 16) /* two threads' worth (fd_parallel.h) */
@@ -62,7 +75,8 @@ static const char *const opname[NOPS] = {"dropout_f16", "dropout_f32", "dropout_
 
 typedef struct call {
     int op, in_place, bits_out, split, null_stream, null_x, null_y, null_bits;
-    size_t n, shift;
+    int null_res, bias; /* dropout-add: residual NULL; a bias (else NULL) */
+    size_t n, shift, bias_len;
     fd_stream s;
     unsigned flags;
     double p, scale;
@@ -74,8 +88,8 @@ typedef struct buf { /* a heap block: pre canary bytes, then len data bytes */
     size_t pre, len;
 } buf;
 
-typedef struct inputs {
-    buf x, y0, bits_in, bits0;
+typedef struct inputs { /* res and bias: dropout-add's (else empty) */
+    buf x, y0, bits_in, bits0, res, bias;
 } inputs;
 
 static const call *cur; /* for the failure report */
@@ -91,6 +105,9 @@ static void report(const char *what, int line)
                 (unsigned long long)cur->s.threshold, cur->flags, cur->scale, cur->in_place,
                 cur->bits_out, cur->null_stream, cur->null_x, cur->null_y, cur->null_bits,
                 fd_isa_name(cur_isa), cur_threads);
+    if (cur && IS_ADD(cur->op))
+        fprintf(stderr, "  bias=%d bias_len=%zu null_res=%d (in_place 1: y is x, 2: y is "
+                "residual)\n", cur->bias, cur->bias_len, cur->null_res);
     __builtin_trap();
 }
 #define REQUIRE(c) ((c) ? (void)0 : report(#c, __LINE__))
@@ -189,10 +206,12 @@ static void decode(reader *r, call *c)
      * bytes so that mutants of one are rarely one too. */
     c->split = h % 64 == 0 && c->op != UNIFORMS;
     if ((nulls & 0xf0) == 0xf0) {
-        const int which = nulls & 3;
+        const int which = nulls & (IS_ADD(c->op) ? 7 : 3);
         c->null_stream = which == 0, c->null_x = which == 1;
-        c->null_y = which == 2, c->null_bits = which == 3;
+        c->null_y = which == 2, c->null_bits = which == 3, c->null_res = which == 4;
     }
+    if (IS_ADD(c->op) && c->in_place)
+        c->in_place = 1 + ((mode >> 2) & 1); /* y is x, or y is residual */
     c->shift = take(r, 1) % 8;
     const unsigned v = (unsigned)take(r, 2);
     c->n = (v & 0x8000) ? (v & 0x3f) : v % NMAX;
@@ -206,6 +225,14 @@ static void decode(reader *r, call *c)
     c->scale = pick_scale(r, c);
     c->seed = take(r, 8);
     c->s.key = fd_key(c->seed);
+    if (IS_ADD(c->op)) { /* the bias: none, 1, a few, n, any length, or 0 (FD_EARG) */
+        const unsigned bb = (unsigned)take(r, 1), len = (unsigned)take(r, 2);
+        const unsigned kind = bb % 16;
+        c->bias = kind >= 4;
+        c->bias_len = kind < 4 ? len /* ignored */ : kind < 6 ? 1 : kind < 10 ? 1 + len % 64
+                      : kind < 13 ? c->n : kind < 15 ? 1 + len % NMAX : 0;
+        c->flags = FD_SCALE | FD_ACCUMULATE; /* what the call does; not passed */
+    }
     if (c->op == UNIFORMS)
         c->null_y |= c->null_x, c->null_x = 0; /* u is its one array */
 }
@@ -261,7 +288,16 @@ static inputs make_inputs(const call *c, const uint8_t *src, size_t srclen)
     in.x = buf_new(c->shift * es, c->n * es);
     fill(data(&in.x), in.x.len, src, srclen, 0);
     in.y0 = buf_new(c->shift * es, c->n * es);
-    if (c->in_place)
+    in.res = buf_new(c->shift * es, IS_ADD(c->op) ? c->n * es : 0);
+    in.bias = buf_new(c->shift * es, IS_ADD(c->op) && c->bias ? c->bias_len * es : 0);
+    if (IS_ADD(c->op)) { /* the old y is the residual; y0 is what y holds before */
+        fill(data(&in.res), in.res.len, src, srclen, srclen / 2 + 1);
+        fill(data(&in.bias), in.bias.len, src, srclen, srclen / 5 + 3);
+        if (c->in_place)
+            memcpy(data(&in.y0), data(c->in_place == 1 ? &in.x : &in.res), in.y0.len);
+        else
+            fill(data(&in.y0), in.y0.len, src, srclen, srclen / 4 + 4);
+    } else if (c->in_place)
         memcpy(data(&in.y0), data(&in.x), in.x.len);
     else
         fill(data(&in.y0), in.y0.len, src, srclen, srclen / 2 + 1);
@@ -275,6 +311,7 @@ static inputs make_inputs(const call *c, const uint8_t *src, size_t srclen)
 static void free_inputs(inputs *in)
 {
     free(in->x.base), free(in->y0.base), free(in->bits_in.base), free(in->bits0.base);
+    free(in->res.base), free(in->bias.base);
 }
 
 /* ===   One call   === */
@@ -294,7 +331,10 @@ static result run(const call *c, const inputs *in, int isa, int threads)
     o.bits = buf_clone(&in->bits0);
     const fd_stream *s = c->null_stream ? NULL : &c->s;
     void *y = c->null_y ? NULL : data(&o.y);
-    const void *x = c->null_x ? NULL : c->in_place ? y : data(&in->x);
+    const void *x = c->null_x ? NULL : c->in_place == 1 ? y : data(&in->x);
+    const void *res = c->null_res ? NULL : c->in_place == 2 ? y : data(&in->res);
+    const void *bias = c->bias ? data(&in->bias) : NULL;
+    const size_t bl = c->bias_len;
     const uint8_t *bi = c->null_bits ? NULL : data(&in->bits_in);
     uint8_t *bo = c->null_bits || !(c->bits_out || c->op == MASK) ? NULL : data(&o.bits);
     const size_t n = c->n;
@@ -309,6 +349,10 @@ static result run(const call *c, const inputs *in, int isa, int threads)
     case APPLY64: o.rc = fd_apply_bits_f64(bi, x, y, n, c->scale, fl); break;
     case DROPB16: o.rc = fd_dropout_bf16(s, x, y, bo, n, sf, fl); break;
     case APPLYB16: o.rc = fd_apply_bits_bf16(bi, x, y, n, sf, fl); break;
+    case ADD16: o.rc = fd_dropout_add_f16(s, x, res, bias, bl, y, bo, n, sf); break;
+    case ADD32: o.rc = fd_dropout_add_f32(s, x, res, bias, bl, y, bo, n, sf); break;
+    case ADD64: o.rc = fd_dropout_add_f64(s, x, res, bias, bl, y, bo, n, c->scale); break;
+    case ADDB16: o.rc = fd_dropout_add_bf16(s, x, res, bias, bl, y, bo, n, sf); break;
     case MASK: o.rc = fd_mask_bits(s, bo, n); break;
     default: o.rc = fd_uniforms(s, y, n); break;
     }
@@ -341,9 +385,12 @@ static unsigned allowed(const call *c)
         must |= MAY(FD_EARG);
     const int nulls = c->op == MASK ? c->null_bits
                       : c->op == UNIFORMS ? c->null_y
+                      : IS_ADD(c->op) ? c->null_x || c->null_y || c->null_res
                       : c->null_x || c->null_y || (apply && c->null_bits);
     if (c->n > 0 && nulls)
         must |= MAY(FD_ENULL);
+    if (c->n > 0 && IS_ADD(c->op) && c->bias && c->bias_len == 0)
+        must |= MAY(FD_EARG);
     return must ? must | may : MAY(FD_OK) | may;
 }
 
@@ -395,6 +442,94 @@ static int two_nans(const call *c, const uint8_t *x, const uint8_t *y0, size_t j
     return isnan(f * sf);
 }
 
+/* Kept element j of dropout-add, computed here from SPEC.md 10.4 into out:
+ * fl(r + fl(t * scale)), t = fl(x + bias[j % bias_len]) or x; float16 and
+ * bfloat16 widened, t rounded to the dtype after the float32 sum, the
+ * product in float32 and only the sum rounded. Returns whether two NaNs
+ * meet on the way (x and bias, t and scale, the product and r): there any
+ * NaN will do. */
+static int add_kept(const call *c, const inputs *in, size_t j, uint8_t *out)
+{
+    const size_t es = esize[c->op], b = c->bias && c->bias_len ? j % c->bias_len : 0;
+    const uint8_t *xj = data(&in->x) + j * es, *rj = data(&in->res) + j * es;
+    const uint8_t *bj = data(&in->bias) + b * es;
+    if (es == 8) {
+        double x, r, bv = 0.0, t, prod, y;
+        memcpy(&x, xj, 8), memcpy(&r, rj, 8);
+        t = x;
+        if (c->bias)
+            memcpy(&bv, bj, 8), t = x + bv;
+        prod = t * c->scale;
+        y = r + prod;
+        memcpy(out, &y, 8);
+        return (c->bias && isnan(x) && isnan(bv)) || (isnan(t) && isnan(c->scale))
+               || (isnan(prod) && isnan(r));
+    }
+    const float sf = (float)c->scale;
+    if (es == 4) {
+        float x, r, bv = 0.0f, t, prod, y;
+        memcpy(&x, xj, 4), memcpy(&r, rj, 4);
+        t = x;
+        if (c->bias)
+            memcpy(&bv, bj, 4), t = x + bv;
+        prod = t * sf;
+        y = r + prod;
+        memcpy(out, &y, 4);
+        return (c->bias && isnan(x) && isnan(bv)) || (isnan(t) && isnan(sf))
+               || (isnan(prod) && isnan(r));
+    }
+    const int bf = IS_BF16(c->op);
+    float (*const widen)(uint16_t) = bf ? fd_bf16_to_float : fd_half_to_float;
+    uint16_t (*const narrow)(float) = bf ? fd_float_to_bf16 : fd_float_to_half;
+    const float x = widen((uint16_t)(xj[0] | xj[1] << 8));
+    const float r = widen((uint16_t)(rj[0] | rj[1] << 8));
+    const float bv = c->bias ? widen((uint16_t)(bj[0] | bj[1] << 8)) : 0.0f;
+    const float t = c->bias ? widen(narrow(x + bv)) : x;
+    const float prod = t * sf;
+    const uint16_t y = narrow(r + prod);
+    out[0] = (uint8_t)y, out[1] = (uint8_t)(y >> 8);
+    return (c->bias && isnan(x) && isnan(bv)) || (isnan(t) && isnan(sf))
+           || (isnan(prod) && isnan(r));
+}
+
+/* Where two NaNs meet in element j, whichever NaN results will do. */
+static int nan_meets_nan(const call *c, const inputs *in, size_t j)
+{
+    uint8_t e[8];
+    if (IS_ADD(c->op))
+        return add_kept(c, in, j, e);
+    return two_nans(c, c->in_place ? data(&in->y0) : data(&in->x), data(&in->y0), j);
+}
+
+/* Element j of dropout-add's y: the residual's bits where dropped, else
+ * add_kept's (NaN where two NaNs meet). */
+static void check_add_element(const call *c, const inputs *in, size_t j, int kept,
+                              const uint8_t *yj)
+{
+    const size_t es = esize[c->op];
+    uint8_t e[8];
+    if (!kept) {
+        REQUIRE(memcmp(yj, data(&in->res) + j * es, es) == 0);
+        return;
+    }
+    if (add_kept(c, in, j, e)) {
+        REQUIRE(is_nan(yj, es, IS_BF16(c->op)));
+        return;
+    }
+    if (memcmp(yj, e, es) == 0)
+        return;
+    fprintf(stderr, "fd_fuzz: element %zu (x, bias, residual, computed here, scalar; "
+            "little-endian hex):", j);
+    const uint8_t *p[] = {data(&in->x) + j * es,
+                          data(&in->bias) + (c->bias ? j % c->bias_len : 0) * es,
+                          data(&in->res) + j * es, e, yj};
+    for (size_t q = 0; q < 5; q++)
+        for (size_t k = 0; k < es; k++)
+            fprintf(stderr, k ? "%02x" : " %02x", q == 1 && !c->bias ? 0 : p[q][k]);
+    fprintf(stderr, "\n");
+    REQUIRE(!"kept: fl(residual + fl(t * scale))");
+}
+
 /* The reference (scalar) result against fastdrop.h and SPEC.md's rules. */
 static void check_reference(const call *c, const inputs *in, const result *r)
 {
@@ -403,7 +538,8 @@ static void check_reference(const call *c, const inputs *in, const result *r)
     const uint8_t *y = data(&r->y);
     REQUIRE(memcmp(r->y.base, in->y0.base, r->y.pre) == 0);       /* canaries */
     REQUIRE(memcmp(r->bits.base, in->bits0.base, r->bits.pre) == 0);
-    const int bits_written = !c->null_bits && (c->op == MASK || (IS_DROP(c->op) && c->bits_out));
+    const int bits_out = (IS_DROP(c->op) || IS_ADD(c->op)) && c->bits_out;
+    const int bits_written = !c->null_bits && (c->op == MASK || bits_out);
     if (!bits_written || n == 0)
         REQUIRE(buf_same(&r->bits, &in->bits0));
     if (n == 0) {
@@ -430,6 +566,8 @@ static void check_reference(const call *c, const inputs *in, const result *r)
         uint32_t u;
         if (c->op == UNIFORMS)
             REQUIRE((memcpy(&u, yj, 4), u < c->s.threshold) == bit(keep, j));
+        else if (IS_ADD(c->op))
+            check_add_element(c, in, j, bit(keep, j), yj);
         else if (!bit(keep, j))
             REQUIRE(memcmp(yj, c->flags & FD_ACCUMULATE ? y0 + j * es : zero, es) == 0);
         else if (c->flags == 0)
@@ -442,7 +580,8 @@ static void check_reference(const call *c, const inputs *in, const result *r)
 static void check_same(const call *c, const inputs *in, const result *ref, const result *o)
 {
     const size_t es = esize[c->op];
-    const uint8_t *x = c->in_place ? data(&in->y0) : data(&in->x);
+    const uint8_t *x = c->in_place && !IS_ADD(c->op) ? data(&in->y0) : data(&in->x);
+    const uint8_t *old = IS_ADD(c->op) ? data(&in->res) : data(&in->y0);
     REQUIRE(o->rc == ref->rc);
     REQUIRE(buf_same(&o->bits, &ref->bits));
     REQUIRE(memcmp(o->y.base, ref->y.base, o->y.pre) == 0);
@@ -451,11 +590,12 @@ static void check_same(const call *c, const inputs *in, const result *ref, const
     for (size_t j = 0; j < c->n; j++) {
         const uint8_t *a = data(&o->y) + j * es, *b = data(&ref->y) + j * es;
         const int bf = IS_BF16(c->op);
-        if (memcmp(a, b, es) == 0 || (two_nans(c, x, data(&in->y0), j) && is_nan(a, es, bf)
+        if (memcmp(a, b, es) == 0 || (nan_meets_nan(c, in, j) && is_nan(a, es, bf)
                                         && is_nan(b, es, bf)))
             continue;
-        fprintf(stderr, "fd_fuzz: element %zu (x, old y, scalar, this; little-endian hex):", j);
-        for (const uint8_t *e[] = {x, data(&in->y0), data(&ref->y), data(&o->y)}, **p = e; p < e + 4; p++)
+        fprintf(stderr, "fd_fuzz: element %zu (x, old y or residual, scalar, this; "
+                "little-endian hex):", j);
+        for (const uint8_t *e[] = {x, old, data(&ref->y), data(&o->y)}, **p = e; p < e + 4; p++)
             for (size_t k = 0; k < es; k++)
                 fprintf(stderr, k ? "%02x" : " %02x", (*p)[j * es + k]);
         fprintf(stderr, "\n");
@@ -512,6 +652,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t size)
     check_threshold_and_key(&c);
     inputs in = make_inputs(&c, r.p, r.left);
     const buf x0 = buf_clone(&in.x), bits_in0 = buf_clone(&in.bits_in);
+    const buf res0 = buf_clone(&in.res), bias0 = buf_clone(&in.bias);
     const unsigned ok = allowed(&c);
     result ref = run(&c, &in, FD_ISA_SCALAR, 1);
     REQUIRE((ok & MAY(ref.rc)) != 0);
@@ -529,8 +670,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t size)
         }
     }
     REQUIRE(buf_same(&in.x, &x0) && buf_same(&in.bits_in, &bits_in0)); /* inputs stay */
+    REQUIRE(buf_same(&in.res, &res0) && buf_same(&in.bias, &bias0));
     free_result(&ref);
-    free(x0.base), free(bits_in0.base);
+    free(x0.base), free(bits_in0.base), free(res0.base), free(bias0.base);
     free_inputs(&in);
     cur = NULL;
     return 0;
