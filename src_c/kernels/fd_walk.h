@@ -157,13 +157,18 @@ FD_INLINE uint64_t fd_refined(uint64_t eq, uint64_t k2, uint64_t first, uint64_t
 
 /* Software prefetch of the arrays a loop reads, FD_PREFETCH_BYTES ahead of
  * where it reads now: the hardware prefetchers alone left a one-thread
- * dropout of 16M float32 (memory-bound, non-temporal stores) at 2.4x the
- * time of np.copyto on a Zen 5 EPYC, against 0.85x with it (README,
+ * dropout of 16M float32 (memory-bound, non-temporal stores) at 2.6x the
+ * time of np.copyto on a 2-vCPU Zen 5 EPYC, against 0.74x with it (README,
  * "Speed"). One hint per cache line of the group at p; the address is
  * formed as an integer, since it may lie past the array's end (a prefetch
  * never faults). */
 #ifndef FD_PREFETCH_BYTES
 #define FD_PREFETCH_BYTES 4096u
+#endif
+/* Calls of fewer bytes (per array) do without: their arrays are in the
+ * caches more often than not, where the hints cost more than they bring. */
+#ifndef FD_PREFETCH_MIN_BYTES
+#define FD_PREFETCH_MIN_BYTES ((size_t)1 << 19)
 #endif
 FD_INLINE void fd_prefetch_group(const void *p, size_t bytes)
 {
@@ -191,6 +196,7 @@ FD_INLINE void fd_prefetch_group(const void *p, size_t bytes)
         /* fix-ups after the loop, except behind non-temporal stores (which \
          * a late write would read back from memory): then per group */     \
         const int late = !(flags & FD_STREAM);                                \
+        const int pf = HAS_Y && n * sizeof(T) >= FD_PREFETCH_MIN_BYTES;       \
         uint64_t w[FD_GROUPS], eqs[FD_GROUPS];                                \
         T sink;                                                               \
         fd_bitw bw = {bits, 0, 0};                                            \
@@ -232,8 +238,9 @@ FD_INLINE void fd_prefetch_group(const void *p, size_t bytes)
                     fd_store64(bits + (i + (FD_GROUP * t - lo)) / 8, k);      \
                 if (HAS_Y) {                                                  \
                     const size_t at = i + (FD_GROUP * t - lo);                \
-                    fd_prefetch_group(x + at, FD_GROUP * sizeof(T));          \
-                    if (flags & FD_ACCUMULATE)                                \
+                    if (pf)                                                   \
+                        fd_prefetch_group(x + at, FD_GROUP * sizeof(T));      \
+                    if (pf && (flags & FD_ACCUMULATE))                        \
                         fd_prefetch_group(y + at, FD_GROUP * sizeof(T));      \
                     if (mode == FD_MODE_CONST || (mode == FD_MODE_REFINE && !late)) \
                         apply64_##sfx(x + at, y + at, k, sv, flags);          \
@@ -319,10 +326,12 @@ FD_INLINE uint64_t fd_load64(const uint8_t *p)
                                            const unsigned flags)              \
     {                                                                         \
         const fd_vscale_##sfx sv = vscale_##sfx(scale);                       \
+        const int pf = n * sizeof(T) >= FD_PREFETCH_MIN_BYTES;                \
         size_t i = 0;                                                         \
         for (; i + FD_GROUP <= n; i += FD_GROUP) {                            \
-            fd_prefetch_group(x + i, FD_GROUP * sizeof(T));                   \
-            if (flags & FD_ACCUMULATE)                                        \
+            if (pf)                                                           \
+                fd_prefetch_group(x + i, FD_GROUP * sizeof(T));               \
+            if (pf && (flags & FD_ACCUMULATE))                                \
                 fd_prefetch_group(y + i, FD_GROUP * sizeof(T));               \
             apply64_##sfx(x + i, y + i, fd_load64(bits + i / 8), sv, flags);  \
         }                                                                     \
@@ -383,9 +392,11 @@ FD_INLINE uint8_t fd_rule_mask(uint8_t x, uint8_t y, unsigned keep, int scale, u
     {                                                                         \
         const fd_vscale_##sfx av = vscale_##sfx(a), bv = vscale_##sfx(b);     \
         const fd_vscale_##sfx alv = vscale_##sfx(alpha);                      \
+        const int pf = n * sizeof(T) >= FD_PREFETCH_MIN_BYTES;                \
         size_t i = 0;                                                         \
         for (; i + FD_GROUP <= n; i += FD_GROUP) {                            \
-            fd_prefetch_group(x + i, FD_GROUP * sizeof(T));                   \
+            if (pf)                                                           \
+                fd_prefetch_group(x + i, FD_GROUP * sizeof(T));               \
             affine64_##sfx(x + i, y + i, fd_load64(bits + i / 8), av, bv, alv, flags); \
         }                                                                     \
         for (; i < n; i++) {                                                  \
