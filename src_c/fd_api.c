@@ -44,11 +44,14 @@ static int check_flags(unsigned flags)
 }
 
 /* The caller's flags plus FD_STREAM for outputs much larger than the caches
- * (never when accumulating: the output is read anyway). */
+ * (never when accumulating: the output is read anyway), and FD_PREFETCH for
+ * arrays larger than them. */
 static unsigned kernel_flags(unsigned flags, size_t out_bytes)
 {
     if (out_bytes >= FD_STREAM_BYTES && !(flags & FD_ACCUMULATE))
         flags |= FD_STREAM;
+    if (out_bytes >= FD_PREFETCH_MIN_BYTES)
+        flags |= FD_PREFETCH;
     return flags;
 }
 

@@ -32,9 +32,9 @@ static __inline unsigned FD_CTZ64(unsigned long long v)
 /* A hint to fetch the cache line at p for reading (no fault, no effect on
  * results; nothing where the compiler has no such builtin). */
 #if defined(__GNUC__) || defined(__clang__)
-#define FD_PREFETCH(p) __builtin_prefetch((p), 0, 3)
+#define FD_PREFETCH_LINE(p) __builtin_prefetch((p), 0, 3)
 #else
-#define FD_PREFETCH(p) ((void)(p))
+#define FD_PREFETCH_LINE(p) ((void)(p))
 #endif
 
 #define FD_MIN(a, b) ((a) < (b) ? (a) : (b))

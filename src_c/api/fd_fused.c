@@ -44,8 +44,18 @@ typedef struct fd_fcall {
     void *y;
     uint8_t *bits;
     double scale;
-    int stream; /* y goes out with non-temporal stores */
+    int stream;   /* y goes out with non-temporal stores */
+    int prefetch; /* the arrays are larger than the caches (FD_PREFETCH) */
 } fd_fcall;
+
+/* Hints for the n bytes at p + ahead (as an integer: past the array's end
+ * near its last chunk; a prefetch never faults). */
+static void prefetch_bytes(const void *p, size_t ahead, size_t n)
+{
+    const uintptr_t a = (uintptr_t)p + ahead;
+    for (size_t k = 0; k < n; k += 64)
+        FD_PREFETCH_LINE((const void *)(a + k));
+}
 
 /* Elements index .. index + n - 1 must all be below 2**64 (as fd_api.c). */
 static int check_stream(const fd_stream *s, size_t n)
@@ -134,6 +144,13 @@ FD_DEFINE_BIAS(bf16, uint16_t, FD_ADD_BF16)
         for (size_t a = lo; a < hi; a += CH) {                                \
             const size_t m = FD_MIN((size_t)CH, hi - a);                      \
             const T *t = x + a;                                               \
+            if (c->prefetch && a + CH < hi) {                                 \
+                /* the next chunk of what the kernel does not read itself */  \
+                if (c->bias)                                                  \
+                    prefetch_bytes(x + a, FD_FUSED_CHUNK, FD_FUSED_CHUNK);    \
+                if (y != r)                                                   \
+                    prefetch_bytes(r + a, FD_FUSED_CHUNK, FD_FUSED_CHUNK);    \
+            }                                                                 \
             if (c->bias) {                                                    \
                 add_bias_##sfx(x + a, (const T *)c->bias, c->bias_len, a, m,  \
                                tbuf);                                         \
@@ -145,7 +162,8 @@ FD_DEFINE_BIAS(bf16, uint16_t, FD_ADD_BF16)
             fd_stream s = c->s;                                               \
             s.index += a;                                                     \
             c->k->dropout_##sfx(&s, t, acc, c->bits ? c->bits + a / 8 : NULL, \
-                                m, (CT)c->scale, FD_SCALE | FD_ACCUMULATE);   \
+                                m, (CT)c->scale,                              \
+                                FD_SCALE | FD_ACCUMULATE | (c->prefetch ? FD_PREFETCH : 0u)); \
             if (buffered)                                                     \
                 copy_out(y + a, rbuf, m * sizeof(T), c->stream);              \
         }                                                                     \
@@ -176,6 +194,7 @@ FD_DEFINE_BIAS(bf16, uint16_t, FD_ADD_BF16)
         c.y = y;                                                              \
         c.bits = bits;                                                        \
         c.scale = scale;                                                      \
+        c.prefetch = n * sizeof(T) >= FD_PREFETCH_MIN_BYTES;                  \
         c.stream = n * sizeof(T) >= FD_STREAM_BYTES && y != residual          \
                    && ((uintptr_t)y & 15u) == 0;                              \
         fd_parallel_for(n, range_add_##sfx, &c);                              \

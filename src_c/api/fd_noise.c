@@ -273,6 +273,8 @@ static int launch(fd_ncall *c, const fd_noise *nz, const void *x, void *y, size_
         return FD_EARG;
     if (n * esize >= FD_STREAM_BYTES && !(c->flags & FD_ACCUMULATE))
         c->flags |= FD_STREAM;
+    if (n * esize >= FD_PREFETCH_MIN_BYTES)
+        c->flags |= FD_PREFETCH;
     c->k = fd_active_kernels();
     if (!c->k)
         return fd_init();

@@ -313,6 +313,8 @@ static int launch(fd_wcall *c, const fd_stream *s, const fd_window *w, size_t es
         return FD_EARG;
     if (esize && n * esize >= FD_STREAM_BYTES && !(c->flags & FD_ACCUMULATE))
         c->flags |= FD_STREAM;
+    if (n * esize >= FD_PREFETCH_MIN_BYTES)
+        c->flags |= FD_PREFETCH;
     fd_parallel_for(n, range_window, c);
     return FD_OK;
 }

@@ -23,6 +23,17 @@
  * FD_ACCUMULATE; the scalar kernels ignore it. */
 #define FD_STREAM 0x100u
 
+/* Internal flag: the call's arrays are larger than the caches
+ * (FD_PREFETCH_MIN_BYTES or more each), so the loops hint the lines they
+ * will read next (fd_walk.h); set by the entry points on the whole call's
+ * size, so the pieces a call is cut into (threads' ranges, chunks) all
+ * prefetch or none does. Results do not depend on it. */
+#define FD_PREFETCH 0x200u
+
+#ifndef FD_PREFETCH_MIN_BYTES
+#define FD_PREFETCH_MIN_BYTES ((size_t)1 << 19)
+#endif
+
 /* Outputs of at least this many bytes get FD_STREAM (measured: README);
  * a build may override it, e.g. CFLAGS=-DFD_STREAM_BYTES=0 to always stream. */
 #ifndef FD_STREAM_BYTES
@@ -55,8 +66,8 @@ typedef struct fd_kernel_row {
     void (*apply_bits_bf16)(const uint8_t *bits, const uint16_t *x, uint16_t *y,
                             size_t n, float scale, unsigned flags);
     /* alpha dropout's affine rule (SPEC.md 10.3) under packed bits: z = x
-     * where kept, alpha where dropped, y = fl(fl(a * z) + b); flags: 0 or
-     * FD_STREAM */
+     * where kept, alpha where dropped, y = fl(fl(a * z) + b); flags: any
+     * of FD_STREAM and FD_PREFETCH */
     void (*affine_bits_f32)(const uint8_t *bits, const float *x, float *y, size_t n,
                             float a, float b, float alpha, unsigned flags);
     void (*affine_bits_f64)(const uint8_t *bits, const double *x, double *y, size_t n,

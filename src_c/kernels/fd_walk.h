@@ -165,16 +165,13 @@ FD_INLINE uint64_t fd_refined(uint64_t eq, uint64_t k2, uint64_t first, uint64_t
 #ifndef FD_PREFETCH_BYTES
 #define FD_PREFETCH_BYTES 4096u
 #endif
-/* Calls of fewer bytes (per array) do without: their arrays are in the
- * caches more often than not, where the hints cost more than they bring. */
-#ifndef FD_PREFETCH_MIN_BYTES
-#define FD_PREFETCH_MIN_BYTES ((size_t)1 << 19)
-#endif
+/* Only calls with FD_PREFETCH (fd_kernels.h) prefetch: in the caches the
+ * hints cost more than they bring. */
 FD_INLINE void fd_prefetch_group(const void *p, size_t bytes)
 {
     const uintptr_t a = (uintptr_t)p + FD_PREFETCH_BYTES;
     for (size_t k = 0; k < bytes; k += 64)
-        FD_PREFETCH((const void *)(a + k));
+        FD_PREFETCH_LINE((const void *)(a + k));
 }
 
 /* Stamps the walk of one output type; HAS_Y is 0 for the mask-only walk
@@ -182,7 +179,8 @@ FD_INLINE void fd_prefetch_group(const void *p, size_t bytes)
 #define FD_DEFINE_WALK(sfx, T, CT, HAS_Y)                                     \
     FD_ALWAYS_INLINE void walk_##sfx(const fd_stream *s, const T *x, T *y,    \
                                      uint8_t *bits, size_t n, CT scale,       \
-                                     const unsigned flags, const int mode)    \
+                                     const unsigned flags, const int mode,    \
+                                     const int pf)                            \
     {                                                                         \
         const fd_vscale_##sfx sv = vscale_##sfx(scale);                       \
         const fd_cmp c = cmp_make(s->threshold);                              \
@@ -196,13 +194,12 @@ FD_INLINE void fd_prefetch_group(const void *p, size_t bytes)
         /* fix-ups after the loop, except behind non-temporal stores (which \
          * a late write would read back from memory): then per group */     \
         const int late = !(flags & FD_STREAM);                                \
-        const int pf = HAS_Y && n * sizeof(T) >= FD_PREFETCH_MIN_BYTES;       \
         uint64_t w[FD_GROUPS], eqs[FD_GROUPS];                                \
         T sink;                                                               \
         fd_bitw bw = {bits, 0, 0};                                            \
         fd_gen g;                                                             \
         size_t i = 0;                                                         \
-        (void)sv, (void)sink, (void)cand_kept, (void)eqs;                     \
+        (void)sv, (void)sink, (void)cand_kept, (void)eqs, (void)pf;           \
         while (i < n) {                                                       \
             const uint64_t e = s->index + i, b = e / FD_BLOCK;                \
             const unsigned lo = (unsigned)(e % FD_BLOCK);                     \
@@ -312,6 +309,7 @@ FD_INLINE uint64_t fd_load64(const uint8_t *p)
                                       uint8_t *bits, size_t n, CT scale,      \
                                       unsigned flags)                         \
     {                                                                         \
+        const int pf_ = (flags & FD_PREFETCH) != 0;                           \
         if (!FD_STREAMABLE(y, s->index, sizeof(T)))                           \
             flags &= ~FD_STREAM;                                              \
         switch (FD_FLAGSET(flags) | (unsigned)fd_mode(s->threshold) << 3) {   \
@@ -323,10 +321,9 @@ FD_INLINE uint64_t fd_load64(const uint8_t *p)
     }                                                                         \
     FD_ALWAYS_INLINE void apply_loop_##sfx(const uint8_t *bits, const T *x,   \
                                            T *y, size_t n, CT scale,          \
-                                           const unsigned flags)              \
+                                           const unsigned flags, const int pf) \
     {                                                                         \
         const fd_vscale_##sfx sv = vscale_##sfx(scale);                       \
-        const int pf = n * sizeof(T) >= FD_PREFETCH_MIN_BYTES;                \
         size_t i = 0;                                                         \
         for (; i + FD_GROUP <= n; i += FD_GROUP) {                            \
             if (pf)                                                           \
@@ -341,6 +338,7 @@ FD_INLINE uint64_t fd_load64(const uint8_t *p)
                                          T *y, size_t n, CT scale,            \
                                          unsigned flags)                      \
     {                                                                         \
+        const int pf_ = (flags & FD_PREFETCH) != 0;                           \
         if (!FD_STREAMABLE(y, 0, sizeof(T)))                                  \
             flags &= ~FD_STREAM;                                              \
         switch (FD_FLAGSET(flags)) {                                          \
@@ -351,14 +349,14 @@ FD_INLINE uint64_t fd_load64(const uint8_t *p)
             FD_ROW_FENCE();                                                   \
     }
 
-#define FD_CALL_WALK_f16(fl, md) walk_f16(s, x, y, bits, n, scale, fl, md)
-#define FD_CALL_WALK_f32(fl, md) walk_f32(s, x, y, bits, n, scale, fl, md)
-#define FD_CALL_WALK_f64(fl, md) walk_f64(s, x, y, bits, n, scale, fl, md)
-#define FD_CALL_WALK_bf16(fl, md) walk_bf16(s, x, y, bits, n, scale, fl, md)
-#define FD_CALL_APPLY_f16(fl) apply_loop_f16(bits, x, y, n, scale, fl)
-#define FD_CALL_APPLY_f32(fl) apply_loop_f32(bits, x, y, n, scale, fl)
-#define FD_CALL_APPLY_f64(fl) apply_loop_f64(bits, x, y, n, scale, fl)
-#define FD_CALL_APPLY_bf16(fl) apply_loop_bf16(bits, x, y, n, scale, fl)
+#define FD_CALL_WALK_f16(fl, md) walk_f16(s, x, y, bits, n, scale, fl, md, pf_)
+#define FD_CALL_WALK_f32(fl, md) walk_f32(s, x, y, bits, n, scale, fl, md, pf_)
+#define FD_CALL_WALK_f64(fl, md) walk_f64(s, x, y, bits, n, scale, fl, md, pf_)
+#define FD_CALL_WALK_bf16(fl, md) walk_bf16(s, x, y, bits, n, scale, fl, md, pf_)
+#define FD_CALL_APPLY_f16(fl) apply_loop_f16(bits, x, y, n, scale, fl, pf_)
+#define FD_CALL_APPLY_f32(fl) apply_loop_f32(bits, x, y, n, scale, fl, pf_)
+#define FD_CALL_APPLY_f64(fl) apply_loop_f64(bits, x, y, n, scale, fl, pf_)
+#define FD_CALL_APPLY_bf16(fl) apply_loop_bf16(bits, x, y, n, scale, fl, pf_)
 
 typedef int fd_vscale_mask;
 FD_INLINE fd_vscale_mask vscale_mask(int scale) { return scale; }
@@ -384,15 +382,15 @@ FD_INLINE uint8_t fd_rule_mask(uint8_t x, uint8_t y, unsigned keep, int scale, u
 
 /* Alpha dropout's affine rule over packed bits (SPEC.md 10.3): whole groups
  * through the row's affine64_<sfx>(x, y, w, av, bv, alv, flags) (the
- * broadcast a, b and alpha; flags 0 or FD_STREAM), the rest element by
+ * broadcast a, b and alpha; affine64's flags 0 or FD_STREAM), the rest element by
  * element: z = x where kept, alpha where dropped, y = fl(fl(a * z) + b). */
 #define FD_DEFINE_AFFINE(sfx, T, ISA)                                         \
     FD_ALWAYS_INLINE void affine_loop_##sfx(const uint8_t *bits, const T *x, T *y, size_t n, \
-                                            T a, T b, T alpha, const unsigned flags) \
+                                            T a, T b, T alpha, const unsigned flags, \
+                                            const int pf)                     \
     {                                                                         \
         const fd_vscale_##sfx av = vscale_##sfx(a), bv = vscale_##sfx(b);     \
         const fd_vscale_##sfx alv = vscale_##sfx(alpha);                      \
-        const int pf = n * sizeof(T) >= FD_PREFETCH_MIN_BYTES;                \
         size_t i = 0;                                                         \
         for (; i + FD_GROUP <= n; i += FD_GROUP) {                            \
             if (pf)                                                           \
@@ -408,11 +406,12 @@ FD_INLINE uint8_t fd_rule_mask(uint8_t x, uint8_t y, unsigned keep, int scale, u
     static void affine_bits_##sfx##_##ISA(const uint8_t *bits, const T *x, T *y, size_t n, \
                                           T a, T b, T alpha, unsigned flags)  \
     {                                                                         \
+        const int pf_ = (flags & FD_PREFETCH) != 0;                           \
         if ((flags & FD_STREAM) && FD_STREAMABLE(y, 0, sizeof(T))) {          \
-            affine_loop_##sfx(bits, x, y, n, a, b, alpha, FD_STREAM);         \
+            affine_loop_##sfx(bits, x, y, n, a, b, alpha, FD_STREAM, pf_);    \
             FD_ROW_FENCE();                                                   \
         } else {                                                              \
-            affine_loop_##sfx(bits, x, y, n, a, b, alpha, 0u);                \
+            affine_loop_##sfx(bits, x, y, n, a, b, alpha, 0u, pf_);           \
         }                                                                     \
     }
 
@@ -423,9 +422,9 @@ FD_INLINE uint8_t fd_rule_mask(uint8_t x, uint8_t y, unsigned keep, int scale, u
     static void mask_bits_##ISA(const fd_stream *s, uint8_t *bits, size_t n)  \
     {                                                                         \
         switch (fd_mode(s->threshold)) {                                      \
-        case FD_MODE_CONST: walk_mask(s, NULL, NULL, bits, n, 0, 0u, FD_MODE_CONST); break; \
-        case FD_MODE_PLAIN: walk_mask(s, NULL, NULL, bits, n, 0, 0u, FD_MODE_PLAIN); break; \
-        default: walk_mask(s, NULL, NULL, bits, n, 0, 0u, FD_MODE_REFINE); break; \
+        case FD_MODE_CONST: walk_mask(s, NULL, NULL, bits, n, 0, 0u, FD_MODE_CONST, 0); break; \
+        case FD_MODE_PLAIN: walk_mask(s, NULL, NULL, bits, n, 0, 0u, FD_MODE_PLAIN, 0); break; \
+        default: walk_mask(s, NULL, NULL, bits, n, 0, 0u, FD_MODE_REFINE, 0); break; \
         }                                                                     \
     }                                                                         \
     FD_DEFINE_ROW_DTYPE(f16, uint16_t, float, ISA)                            \
