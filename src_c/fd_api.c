@@ -4,6 +4,7 @@
  */
 #include "fastdrop.h"
 #include "fd_dispatch.h"
+#include "fd_checks.h"
 #include "fd_parallel.h"
 #include "fd_config.h"
 #include "fastdrop/rules.h"
@@ -27,7 +28,7 @@ int fd_threshold(double p, uint64_t *threshold)
 }
 
 /* Elements index .. index + n - 1 must all be below 2**64. */
-static int check_stream(const fd_stream *s, size_t n)
+int fd_check_stream(const fd_stream *s, size_t n)
 {
     if (!s)
         return FD_ENULL;
@@ -57,7 +58,7 @@ static unsigned kernel_flags(unsigned flags, size_t out_bytes)
 
 int fd_uniforms(const fd_stream *s, uint32_t *u, size_t n)
 {
-    int rc = check_stream(s, n);
+    int rc = fd_check_stream(s, n);
     if (rc || n == 0)
         return rc;
     if (!u)
@@ -96,7 +97,7 @@ static void range_mask_bits(void *c_, size_t lo, size_t hi)
 
 int fd_mask_bits(const fd_stream *s, uint8_t *bits, size_t n)
 {
-    int rc = check_stream(s, n);
+    int rc = fd_check_stream(s, n);
     if (rc || n == 0)
         return rc;
     if (!bits)
@@ -127,7 +128,7 @@ int fd_mask_bits(const fd_stream *s, uint8_t *bits, size_t n)
     int fd_dropout_##sfx(const fd_stream *s, const T *x, T *y, uint8_t *bits, \
                          size_t n, CT scale, unsigned flags)                  \
     {                                                                         \
-        int rc = check_stream(s, n);                                          \
+        int rc = fd_check_stream(s, n);                                       \
         if (!rc)                                                              \
             rc = check_flags(flags);                                          \
         if (rc || n == 0)                                                     \

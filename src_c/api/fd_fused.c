@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "fastdrop.h"
+#include "fd_checks.h"
 #include "fd_config.h"
 #include "fd_dispatch.h"
 #include "fd_parallel.h"
@@ -55,18 +56,6 @@ static void prefetch_bytes(const void *p, size_t ahead, size_t n)
     const uintptr_t a = (uintptr_t)p + ahead;
     for (size_t k = 0; k < n; k += 64)
         FD_PREFETCH_LINE((const void *)(a + k));
-}
-
-/* Elements index .. index + n - 1 must all be below 2**64 (as fd_api.c). */
-static int check_stream(const fd_stream *s, size_t n)
-{
-    if (!s)
-        return FD_ENULL;
-    if (s->threshold > FD_KEEP_ALL)
-        return FD_EARG;
-    if (n > 0 && (uint64_t)(n - 1) > UINT64_MAX - s->index)
-        return FD_ERANGE;
-    return FD_OK;
 }
 
 /* dst = src, n bytes; non-temporal where stream (dst 16-byte aligned). */
@@ -175,7 +164,7 @@ FD_DEFINE_BIAS(bf16, uint16_t, FD_ADD_BF16)
                              uint8_t *bits, size_t n, CT scale)               \
     {                                                                         \
         fd_fcall c;                                                           \
-        int rc = check_stream(s, n);                                                                                 \
+        int rc = fd_check_stream(s, n);                                       \
         if (rc || n == 0)                                                     \
             return rc;                                                        \
         if (!x || !residual || !y)                                            \
