@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import fastdrop
-from fastdrop import _reference
+from fastdrop import _reference, _reference_gaussian
 from fastdrop.cli import bench, cases, check, demo, info, main
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -55,7 +55,8 @@ def test_check_passes_and_counts_every_kernel():
     cases_run, failures = check.self_check()
     kernels = len(fastdrop.simd_info()["available"])
     assert failures == []
-    assert cases_run == kernels * len(check.DTYPES) * len(check.PS) * len(check.SHAPES)
+    assert cases_run == kernels * len(check.SHAPES) * (
+        len(check.DTYPES) * len(check.PS) + len(check.NORMAL_DTYPES))
 
 
 def test_check_reports_a_kernel_that_disagrees(monkeypatch, capsys):
@@ -72,6 +73,22 @@ def test_check_reports_a_kernel_that_disagrees(monkeypatch, capsys):
     assert check.run() == 1
     out = capsys.readouterr().out
     assert "self-check: FAILED" in out and "n=17 offset=5" in out
+
+
+def test_check_reports_normals_that_disagree(monkeypatch, capsys):
+    """A normal-stream reference that differs in one variate must fail the check."""
+    real = _reference_gaussian.normals
+
+    def off(seed, offset, n, dtype=np.float64):
+        z = real(seed, offset, n, dtype)
+        if z.size:
+            z[-1] = 7
+        return z
+
+    monkeypatch.setattr(_reference_gaussian, "normals", off)
+    assert check.run() == 1
+    out = capsys.readouterr().out
+    assert "normals and gaussian_dropout n=17 offset=5" in out
 
 
 def test_every_case_computes_what_its_name_says():

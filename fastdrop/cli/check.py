@@ -5,13 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 import fastdrop
-from fastdrop import _core, _reference
+from fastdrop import _core, _reference, _reference_gaussian
 
 DTYPES: tuple[type[np.floating], ...] = (np.float16, np.float32, np.float64)
 PS = (0.0, 2.0**-32, 0.1, 0.5, 1.0 - 2.0**-32, 1.0)
 #: (elements, offset): empty, a tail, a block edge, several blocks far into the stream.
 SHAPES = ((0, 0), (17, 5), (2049, 2047), (10_000, 2**40 + 3))
 SEED = 2026
+#: The normal stream's dtypes (SPEC.md section 11) and Gaussian dropout's rate.
+NORMAL_DTYPES: tuple[type[np.floating], ...] = (np.float32, np.float64)
+GAUSSIAN_P = 0.5
 
 
 def self_check() -> tuple[int, list[str]]:
@@ -20,7 +23,9 @@ def self_check() -> tuple[int, list[str]]:
     Compare every kernel this machine runs with the pure-NumPy reference.
 
     For each kernel, dtype, p and size: the forward output, the packed mask
-    bits and the gradient from those bits must equal the reference's bytes.
+    bits and the gradient from those bits must equal the reference's bytes;
+    and for each kernel, float32 and float64 and size: the normal variates
+    of the stream and `fastdrop.gaussian_dropout`'s output.
 
     Returns
     -------
@@ -42,6 +47,12 @@ def self_check() -> tuple[int, list[str]]:
                         if not _agrees(np.linspace(-4, 4, n).astype(dtype), p, offset):
                             failures.append(f"{_core.isa_names()[isa]} {np.dtype(dtype).name} "
                                             f"p={p!r} n={n} offset={offset}")
+            for dtype in NORMAL_DTYPES:
+                for n, offset in SHAPES:
+                    cases += 1
+                    if not _normals_agree(np.linspace(-4, 4, n).astype(dtype), offset):
+                        failures.append(f"{_core.isa_names()[isa]} {np.dtype(dtype).name} "
+                                        f"normals and gaussian_dropout n={n} offset={offset}")
     finally:
         _core.set_isa(active)
     return cases, failures
@@ -57,6 +68,16 @@ def _agrees(x: np.ndarray, p: float, offset: int) -> bool:
             and grad.tobytes() == expected.tobytes())
 
 
+def _normals_agree(x: np.ndarray, offset: int) -> bool:
+    z = np.empty(x.size, x.dtype)
+    if x.size:
+        _core.normals(_core.key(SEED), offset, z)
+    y = fastdrop.gaussian_dropout(x, GAUSSIAN_P, seed=SEED, offset=offset)
+    expected = _reference_gaussian.gaussian_dropout(x, GAUSSIAN_P, seed=SEED, offset=offset)
+    return (z.tobytes() == _reference_gaussian.normals(SEED, offset, x.size, x.dtype).tobytes()
+            and y.tobytes() == expected.tobytes())
+
+
 def run(args=None) -> int:
     """Print the self-check's verdict; 0 if every case agrees, 1 otherwise."""
     cases, failures = self_check()
@@ -67,5 +88,6 @@ def run(args=None) -> int:
             print(f"  {f}")
         return 1
     print(f"self-check: ok ({cases} cases over the kernels {', '.join(available)}: "
-          "output, mask and gradient bit-identical to the NumPy reference)")
+          "output, mask, gradient, normal variates and Gaussian dropout bit-identical to the "
+          "NumPy reference)")
     return 0
