@@ -6,7 +6,11 @@
  * SplitMix64 word, q = (m + 1/2) 2**-53 (the same exact value as
  * (2m + 1) 2**-54), the series logarithm, each lane's AS 241 region, the
  * sign bit. Must give
- * the bits of the scalar loops (tests/test_normal_stream.py checks).
+ * the bits of the scalar loops (tests/test_normal_stream.py checks). The
+ * normals and Gaussian loops take blocks of FD_NB512 elements through
+ * normal_block, which runs the logarithm and the outer regions only for
+ * the lanes that need them, packed eight at a time (as fd_normal_avx2.c
+ * does four at a time); the words entry runs normal8 on each vector.
  */
 #include "fd_normal_kernels.h"
 
@@ -157,14 +161,86 @@ FD_INLINE __m512i weyl_start(uint64_t kn, uint64_t index)
     return _mm512_loadu_si512((const void *)w);
 }
 
+#define FD_NB512 256u /* elements per block of normal_block: a multiple of 8 */
+
+/* Z of the 8 nv elements (nv <= FD_NB512 / 8) whose Weyl words start at
+ * *weyl (advanced past them), into z, the lanes of normal8 each through its
+ * own region, in two passes: every lane through the central region (whose
+ * quotient outer lanes leave unused), the words and q of the outer lanes
+ * (15% of them) packed; then those eight at a time through the logarithm
+ * and the middle or tail region, each put back in its place. normal8 on
+ * every vector instead runs the logarithm for 8 lanes whenever one of them
+ * is outer, which is 73% of the vectors. Every lane's operations are those
+ * of normal8, so the bits are too. */
+FD_INLINE void normal_block(__m512i *weyl, size_t nv, double *z)
+{
+    const __m512i step = _mm512_set1_epi64((long long)(FD_GOLDEN * 8));
+    const __m512i sign = _mm512_set1_epi64((long long)(UINT64_C(1) << 63));
+    double qo[FD_NB512 + 8];
+    uint64_t ho[FD_NB512 + 8];
+    uint16_t pos[FD_NB512];
+    size_t cnt = 0;
+    for (size_t v = 0; v < nv; v++) {
+        const __m512i h = mix64x8(*weyl);
+        *weyl = _mm512_add_epi64(*weyl, step);
+        const __m512i m = _mm512_and_si512(h, _mm512_set1_epi64((long long)((UINT64_C(1) << 52) - 1)));
+        const __m512d q = _mm512_mul_pd(_mm512_add_pd(small_to_pd(m), _mm512_set1_pd(0.5)),
+                                        _mm512_set1_pd(0x1p-53));
+        const __m512d q0 = _mm512_sub_pd(q, _mm512_set1_pd(0.5));
+        const __m512d rc = _mm512_sub_pd(_mm512_set1_pd(0.180625), _mm512_mul_pd(q0, q0));
+        const __mmask8 is_central = _mm512_cmp_pd_mask(q0, _mm512_set1_pd(-0.425), _CMP_GE_OQ);
+        const __m512d quot = _mm512_div_pd(_mm512_mul_pd(q0, FD_NORMAL_A(rc)), FD_NORMAL_B(rc));
+        /* central lanes negate: -(q0 A / B); the sign bit of h then flips every lane */
+        const __m512i flip = _mm512_xor_si512(_mm512_and_si512(h, sign),
+                                              _mm512_maskz_mov_epi64(is_central, sign));
+        _mm512_storeu_pd(z + 8 * v, _mm512_castsi512_pd(
+                                        _mm512_xor_si512(_mm512_castpd_si512(quot), flip)));
+        const __mmask8 outer = (__mmask8)~is_central;
+        if (outer) {
+            _mm512_mask_compressstoreu_pd(qo + cnt, outer, q);
+            _mm512_mask_compressstoreu_epi64(ho + cnt, outer, h);
+            for (unsigned k = outer; k; k &= k - 1)
+                pos[cnt++] = (uint16_t)(8 * v + (unsigned)FD_CTZ64(k));
+        }
+    }
+    for (size_t j = cnt; j % 8; j++) { /* lanes after the last outer one: any q */
+        qo[j] = 0.25;
+        ho[j] = 0;
+    }
+    for (size_t j = 0; j < cnt; j += 8) {
+        const __m512d q = _mm512_loadu_pd(qo + j);
+        const __m512i h = _mm512_loadu_si512((const void *)(ho + j));
+        const __m512d r = _mm512_sqrt_pd(neg8(log8(q)));
+        const __mmask8 is_middle = _mm512_cmp_pd_mask(r, _mm512_set1_pd(5.0), _CMP_LE_OQ);
+        const __mmask8 is_tail = (__mmask8)~is_middle;
+        const __m512d t1 = _mm512_sub_pd(r, _mm512_set1_pd(1.6));
+        __m512d num = FD_NORMAL_C(t1), den = FD_NORMAL_D(t1);
+        if (is_tail) {
+            const __m512d t2 = _mm512_sub_pd(r, _mm512_set1_pd(5.0));
+            num = _mm512_mask_blend_pd(is_tail, num, FD_NORMAL_E(t2));
+            den = _mm512_mask_blend_pd(is_tail, den, FD_NORMAL_F(t2));
+        }
+        const __m512d quot = _mm512_div_pd(num, den);
+        double out[8];
+        _mm512_storeu_pd(out, _mm512_castsi512_pd(_mm512_xor_si512(
+                                  _mm512_castpd_si512(quot), _mm512_and_si512(h, sign))));
+        for (size_t k = 0; k < 8 && j + k < cnt; k++)
+            z[pos[j + k]] = out[k];
+    }
+}
+
+/* BODY once per vector zv of eight variates, elements i .. i + 7. */
 #define FD_NORMAL_LOOP(BODY)                                                        \
     size_t i = 0;                                                                   \
     __m512i weyl = weyl_start(kn, index);                                           \
-    const __m512i step = _mm512_set1_epi64((long long)(FD_GOLDEN * 8));             \
-    for (; i + 8 <= n; i += 8) {                                                    \
-        const __m512d zv = normal8(mix64x8(weyl));                                  \
-        weyl = _mm512_add_epi64(weyl, step);                                        \
-        BODY                                                                        \
+    double zb[FD_NB512];                                                            \
+    while (i + 8 <= n) {                                                            \
+        const size_t nv = FD_MIN((n - i) / 8, (size_t)(FD_NB512 / 8));              \
+        normal_block(&weyl, nv, zb);                                                \
+        for (size_t v = 0; v < nv; v++, i += 8) {                                   \
+            const __m512d zv = _mm512_loadu_pd(zb + 8 * v);                         \
+            BODY                                                                    \
+        }                                                                           \
     }
 
 void fd_normals_f64_avx512(uint64_t kn, uint64_t index, double *z, size_t n)

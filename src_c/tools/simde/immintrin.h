@@ -2,7 +2,7 @@
  * immintrin.h -- for fd_check_emulated.c only: the real intrinsics, plus
  * AVX-512 ones from SIMDe (Debian libsimde-dev) so the AVX-512 kernels run
  * on a CPU without AVX-512. Five intrinsics SIMDe 0.7 lacks are built here
- * from AVX2 and F16C.
+ * from AVX2 and F16C, and two it has are named.
  */
 #ifndef FD_SIMDE_IMMINTRIN_H
 #define FD_SIMDE_IMMINTRIN_H
@@ -55,4 +55,9 @@ static inline uint32_t fd_emul_mm256_cmplt_epu8_mask(__m256i a, __m256i b)
 #define _mm512_cmplt_epu32_mask(a, b) fd_emul_cmplt_epu32_mask(a, b)
 #define _mm512_cvtph_ps(h) fd_emul_cvtph_ps(h)
 #define _mm512_cvtps_ph(v, rounding) fd_emul_cvtps_ph(v)
+/* SIMDe 0.7.4 defines these two but not their native names (its alias
+ * block is not reached here), so GCC's own, which need AVX-512, would be
+ * called. */
+#define _mm512_mask_compressstoreu_pd(p, k, a) simde_mm512_mask_compressstoreu_pd(p, k, a)
+#define _mm512_mask_compressstoreu_epi64(p, k, a) simde_mm512_mask_compressstoreu_epi64(p, k, a)
 #endif
