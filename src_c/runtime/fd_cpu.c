@@ -37,7 +37,9 @@ static unsigned fd_detect(void)
     if (!((b >> 5) & 1)) /* AVX2 */
         return 0;
     features |= FD_CPU_AVX2;
-    const unsigned avx512 = (1u << 16) | (1u << 30) | (1u << 31); /* F BW VL */
+    /* F DQ BW VL: every CPU with BW and VL has DQ (Skylake-SP on, Zen 4
+     * on); the normal stream's kernel takes DQ's 64-bit products */
+    const unsigned avx512 = (1u << 16) | (1u << 17) | (1u << 30) | (1u << 31);
     if ((b & avx512) == avx512 && (xcr0 & FD_XCR0_ZMM) == FD_XCR0_ZMM)
         features |= FD_CPU_AVX512;
     return features;
