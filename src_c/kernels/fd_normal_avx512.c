@@ -113,16 +113,20 @@ FD_INLINE __m512d neg8(__m512d v)
                                                 _mm512_set1_epi64((long long)(UINT64_C(1) << 63))));
 }
 
+/* q = (m + 1/2) 2**-53 of the words h, m their low 52 bits (exact). */
+FD_INLINE __m512d q_of(__m512i h)
+{
+    const __m512i m = _mm512_and_si512(h, _mm512_set1_epi64((long long)((UINT64_C(1) << 52) - 1)));
+    return _mm512_mul_pd(_mm512_add_pd(small_to_pd(m), _mm512_set1_pd(0.5)), _mm512_set1_pd(0x1p-53));
+}
+
 /* Z of the eight words h (fd_normal_from_word per lane). Each lane's
  * quotient is the one of its region: numerators and denominators are
  * selected first and divided once, which gives the same quotient; the
  * logarithm and the outer regions are skipped when no lane needs them. */
 FD_INLINE __m512d normal8(__m512i h)
 {
-    const __m512i m = _mm512_and_si512(h, _mm512_set1_epi64((long long)((UINT64_C(1) << 52) - 1)));
-    const __m512d q = _mm512_mul_pd(_mm512_add_pd(small_to_pd(m), _mm512_set1_pd(0.5)),
-                                    _mm512_set1_pd(0x1p-53));
-    const __m512d q0 = _mm512_sub_pd(q, _mm512_set1_pd(0.5));
+    const __m512d q = q_of(h), q0 = _mm512_sub_pd(q, _mm512_set1_pd(0.5));
     const __m512d rc = _mm512_sub_pd(_mm512_set1_pd(0.180625), _mm512_mul_pd(q0, q0));
     const __mmask8 is_central = _mm512_cmp_pd_mask(q0, _mm512_set1_pd(-0.425), _CMP_GE_OQ);
     __m512d num = _mm512_mul_pd(q0, FD_NORMAL_A(rc));
@@ -181,10 +185,7 @@ FD_INLINE void normal_block(__m512i *weyl, size_t nv, double *z)
     for (size_t v = 0; v < nv; v++) {
         const __m512i h = mix64x8(*weyl);
         *weyl = _mm512_add_epi64(*weyl, step);
-        const __m512i m = _mm512_and_si512(h, _mm512_set1_epi64((long long)((UINT64_C(1) << 52) - 1)));
-        const __m512d q = _mm512_mul_pd(_mm512_add_pd(small_to_pd(m), _mm512_set1_pd(0.5)),
-                                        _mm512_set1_pd(0x1p-53));
-        const __m512d q0 = _mm512_sub_pd(q, _mm512_set1_pd(0.5));
+        const __m512d q = q_of(h), q0 = _mm512_sub_pd(q, _mm512_set1_pd(0.5));
         const __m512d rc = _mm512_sub_pd(_mm512_set1_pd(0.180625), _mm512_mul_pd(q0, q0));
         const __mmask8 is_central = _mm512_cmp_pd_mask(q0, _mm512_set1_pd(-0.425), _CMP_GE_OQ);
         const __m512d quot = _mm512_div_pd(_mm512_mul_pd(q0, FD_NORMAL_A(rc)), FD_NORMAL_B(rc));

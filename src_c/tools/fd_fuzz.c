@@ -195,6 +195,20 @@ static uint64_t pick_offset(reader *r)
     }
 }
 
+/* The bits raw as a double (es 8) or, from its low 32 bits, a float. */
+static double raw_float(uint64_t raw, size_t es)
+{
+    if (es == 8) {
+        double d;
+        memcpy(&d, &raw, 8);
+        return d;
+    }
+    const uint32_t u = (uint32_t)raw;
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
 static double pick_scale(reader *r, const call *c)
 {
     static const double odd[] = {-0.0, -1.0, INFINITY, -INFINITY, NAN, 65504.0, 1e-40, 3e38};
@@ -204,17 +218,7 @@ static double pick_scale(reader *r, const call *c)
     case 2: return 0.0;
     case 3: return 1.0;
     case 4: return odd[raw % 8];
-    default:
-        if (esize[c->op] == 8) {
-            double d;
-            memcpy(&d, &raw, 8);
-            return d;
-        } else {
-            const uint32_t u = (uint32_t)raw;
-            float f;
-            memcpy(&f, &u, 4);
-            return f;
-        }
+    default: return raw_float(raw, esize[c->op]);
     }
 }
 
@@ -229,17 +233,7 @@ static double pick_sigma(reader *r, const call *c)
     case 1: case 2: return sqrt(p / (1.0 - p)); /* Gaussian dropout's (SPEC.md 11.4) */
     case 3: return ldexp(1.0, (int)(raw % 128) - 64);
     case 4: return odd[raw % 10];
-    default:
-        if (esize[c->op] == 8) {
-            double d;
-            memcpy(&d, &raw, 8);
-            return d;
-        } else {
-            const uint32_t u = (uint32_t)raw;
-            float f;
-            memcpy(&f, &u, 4);
-            return f;
-        }
+    default: return raw_float(raw, esize[c->op]);
     }
 }
 
