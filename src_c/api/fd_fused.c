@@ -49,14 +49,6 @@ typedef struct fd_fcall {
     int prefetch; /* the arrays are larger than the caches (FD_PREFETCH) */
 } fd_fcall;
 
-/* Hints for the n bytes at p + ahead (as an integer: past the array's end
- * near its last chunk; a prefetch never faults). */
-static void prefetch_bytes(const void *p, size_t ahead, size_t n)
-{
-    const uintptr_t a = (uintptr_t)p + ahead;
-    for (size_t k = 0; k < n; k += 64)
-        FD_PREFETCH_LINE((const void *)(a + k));
-}
 
 /* dst = src, n bytes; non-temporal where stream (dst 16-byte aligned). */
 static void copy_out(void *dst, const void *src, size_t n, int stream)
@@ -136,9 +128,9 @@ FD_DEFINE_BIAS(bf16, uint16_t, FD_ADD_BF16)
             if (c->prefetch && a + CH < hi) {                                 \
                 /* the next chunk of what the kernel does not read itself */  \
                 if (c->bias)                                                  \
-                    prefetch_bytes(x + a, FD_FUSED_CHUNK, FD_FUSED_CHUNK);    \
+                    fd_prefetch_bytes(x + a, FD_FUSED_CHUNK, FD_FUSED_CHUNK); \
                 if (y != r)                                                   \
-                    prefetch_bytes(r + a, FD_FUSED_CHUNK, FD_FUSED_CHUNK);    \
+                    fd_prefetch_bytes(r + a, FD_FUSED_CHUNK, FD_FUSED_CHUNK); \
             }                                                                 \
             if (c->bias) {                                                    \
                 add_bias_##sfx(x + a, (const T *)c->bias, c->bias_len, a, m,  \

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "fastdrop.h"
+#include "../fd_config.h"
 
 /* The kernels' unit of work: a group of 64 elements, whose keep bits are
  * one 64-bit word (a whole number of generator steps). */
@@ -33,6 +34,16 @@
 #ifndef FD_PREFETCH_MIN_BYTES
 #define FD_PREFETCH_MIN_BYTES ((size_t)1 << 19)
 #endif
+
+/* Read hints for the n bytes at p + ahead, one per 64-byte line. The
+ * address is formed as an integer, since it may lie past the array's end
+ * (a prefetch never faults). */
+FD_INLINE void fd_prefetch_bytes(const void *p, size_t ahead, size_t n)
+{
+    const uintptr_t a = (uintptr_t)p + ahead;
+    for (size_t k = 0; k < n; k += 64)
+        FD_PREFETCH_LINE((const void *)(a + k));
+}
 
 /* Outputs of at least this many bytes get FD_STREAM (measured: README);
  * a build may override it, e.g. CFLAGS=-DFD_STREAM_BYTES=0 to always stream. */

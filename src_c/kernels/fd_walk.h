@@ -159,9 +159,8 @@ FD_INLINE uint64_t fd_refined(uint64_t eq, uint64_t k2, uint64_t first, uint64_t
  * where it reads now: the hardware prefetchers alone left a one-thread
  * dropout of 16M float32 (memory-bound, non-temporal stores) at 2.6x the
  * time of np.copyto on a 2-vCPU Zen 5 EPYC, against 0.74x with it (README,
- * "Speed"). One hint per cache line of the group at p; the address is
- * formed as an integer, since it may lie past the array's end (a prefetch
- * never faults). */
+ * "Speed"). One hint per cache line of the group at p (fd_kernels.h's
+ * fd_prefetch_bytes). */
 #ifndef FD_PREFETCH_BYTES
 #define FD_PREFETCH_BYTES 4096u
 #endif
@@ -169,9 +168,7 @@ FD_INLINE uint64_t fd_refined(uint64_t eq, uint64_t k2, uint64_t first, uint64_t
  * hints cost more than they bring. */
 FD_INLINE void fd_prefetch_group(const void *p, size_t bytes)
 {
-    const uintptr_t a = (uintptr_t)p + FD_PREFETCH_BYTES;
-    for (size_t k = 0; k < bytes; k += 64)
-        FD_PREFETCH_LINE((const void *)(a + k));
+    fd_prefetch_bytes(p, FD_PREFETCH_BYTES, bytes);
 }
 
 /* Stamps the walk of one output type; HAS_Y is 0 for the mask-only walk
