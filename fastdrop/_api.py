@@ -283,8 +283,9 @@ def dropout(x, p=0.5, *, seed=None, offset=0, training=True, scaling="inverted",
         y = _core.dropout_fast(x, p, seed, offset, scaling, out)
         if y is not NotImplemented:
             return y
-    if plain and _gpu.route(x=x, out=out):
-        return _gpu.dropout(x, p, seed=seed, offset=offset, training=training, scaling=scaling, out=out)
+    if global_shape is None and global_origin is None and _gpu.route(x=x, out=out):
+        return _gpu.dropout(x, p, seed=seed, offset=offset, training=training, scaling=scaling,
+                            out=out, noise_shape=noise_shape, broadcast_dims=broadcast_dims)
     x, p, scaling = _check_common(x, p, scaling, out, bfloat16=True)
     training = _checks.check_flag(training, "training")
     offset, window, nshape = _window.resolve(x.shape, x.size, offset, global_shape,
@@ -349,8 +350,10 @@ def dropout_forward(x, p=0.5, *, seed=None, offset=0, scaling="inverted", store=
         fast = _forward_fast(x, p, seed, offset, scaling, store, out)
         if fast is not None:
             return fast
-    if plain and _gpu.route(x=x, out=out):
-        return _gpu.dropout_forward(x, p, seed=seed, offset=offset, scaling=scaling, store=store, out=out)
+    if global_shape is None and global_origin is None and _gpu.route(x=x, out=out):
+        return _gpu.dropout_forward(x, p, seed=seed, offset=offset, scaling=scaling, store=store,
+                                    out=out, noise_shape=noise_shape,
+                                    broadcast_dims=broadcast_dims)
     x, p, scaling = _check_common(x, p, scaling, out, bfloat16=True)
     store = _checks.check_choice(store, "store", _checks.STORES)
     offset, window, nshape = _window.resolve(x.shape, x.size, offset, global_shape,

@@ -163,8 +163,10 @@ class Generator:
 
         `fastdrop.dropout` with this generator's seed and next offset (a
         noise shape advances the offset by the noise size)."""
-        if noise_shape is None and broadcast_dims is None and _gpu.route(x=x, out=out):
-            return _gpu.dropout(x, p, seed=self._seed, offset=self._reserve, training=training, scaling=scaling, out=out)
+        if _gpu.route(x=x, out=out):
+            return _gpu.dropout(x, p, seed=self._seed, offset=self._reserve, training=training,
+                                scaling=scaling, out=out, noise_shape=noise_shape,
+                                broadcast_dims=broadcast_dims)
         x, p, scaling = _api._check_common(x, p, scaling, out, bfloat16=True)
         training = _checks.check_flag(training, "training")
         nshape = _noise.resolve(x.shape, noise_shape, broadcast_dims)
@@ -181,8 +183,10 @@ class Generator:
         """dropout_forward(x, p=0.5, *, scaling="inverted", store="bits", out=None, noise_shape=None, broadcast_dims=None)
 
         `fastdrop.dropout_forward` with this generator's seed and next offset."""
-        if noise_shape is None and broadcast_dims is None and _gpu.route(x=x, out=out):
-            return _gpu.dropout_forward(x, p, seed=self._seed, offset=self._reserve, scaling=scaling, store=store, out=out)
+        if _gpu.route(x=x, out=out):
+            return _gpu.dropout_forward(x, p, seed=self._seed, offset=self._reserve,
+                                        scaling=scaling, store=store, out=out,
+                                        noise_shape=noise_shape, broadcast_dims=broadcast_dims)
         x, p, scaling = _api._check_common(x, p, scaling, out, bfloat16=True)
         store = _checks.check_choice(store, "store", _checks.STORES)
         nshape = _noise.resolve(x.shape, noise_shape, broadcast_dims)

@@ -18,11 +18,10 @@ from fastdrop._gpu import _source
 NVCC = shutil.which("nvcc")
 needs_nvcc = pytest.mark.skipif(NVCC is None, reason="nvcc is not on the PATH")
 STRICT = ["--Werror", "all-warnings"]
+PER_DTYPE = ("dropout", "apply_bits", "noise_apply", "noise_affine", "add")
 ENTRIES = {
-    "f16": {"fd_gpu_dropout_f16", "fd_gpu_apply_bits_f16"},
-    "f32": {"fd_gpu_dropout_f32", "fd_gpu_apply_bits_f32"},
-    "f64": {"fd_gpu_dropout_f64", "fd_gpu_apply_bits_f64"},
-    "mask": {"fd_gpu_mask_bits"},
+    **{kind: {f"fd_gpu_{name}_{kind}" for name in PER_DTYPE} for kind in ("f16", "f32", "f64")},
+    "mask": {"fd_gpu_mask_bits", "fd_gpu_block_keep"},
 }
 
 

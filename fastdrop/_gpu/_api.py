@@ -116,25 +116,75 @@ def _forward(x, p, seed, offset, scaling, store, out):
     return y, Mask._checked(x.shape, x.size, p, seed, offset, scaling, bits)
 
 
-def dropout(x, p=0.5, *, seed=None, offset=0, training=True, scaling="inverted", out=None):
-    """`fastdrop.dropout` for a cupy.ndarray x (and out); offset may be a Generator's reserve."""
+def noise_forward(x, p, seed, offset, scaling, store, out, nshape):
+    """Training dropout under the noise shape nshape (SPEC.md 10.1) on checked
+    arguments (offset resolved); returns (y, Mask or None)."""
+    nshape = tuple(nshape)
+    if nshape == x.shape:  # the same bits: the one-pass kernel
+        return _forward(x, p, seed, offset, scaling, store, out)
+    m = _noise_size(nshape)
+    with x.device:
+        bits = mask_bits(seed, offset, p, m)
+        y = noise_apply(x, bits, nshape, training_scale(p, scaling), _flags(scaling), out)
+    if store is None:
+        return y, None
+    return y, Mask._checked(nshape, m, p, seed, offset, scaling, bits if store == "bits" else None)
+
+
+def noise_apply(x, bits, nshape, scale: float, flags: int, out=None, keep_out: bool = False):
+    """The dropout rule of x under bits of the noise shape nshape (x's own shape
+    included), into out (whose values count with keep_out, for accumulation)."""
+    with x.device:
+        work = _work(out, x, keep=keep_out)
+        xin = _source(x, work)
+        if _overlap(bits, work, in_place_ok=False):
+            bits = bits.copy()
+        if tuple(nshape) == x.shape:
+            _launch.apply_bits(bits, xin, work, scale, flags)
+        else:
+            _launch.noise_apply(bits, xin, work, nshape, scale, flags)
+        return _result(work, out)
+
+
+def _noise_size(nshape) -> int:
+    size = 1
+    for d in nshape:
+        size *= d
+    return size
+
+
+def _noise_shape(x, noise_shape, broadcast_dims):
+    """The noise shape of x (x's own shape when neither is given)."""
+    from fastdrop._variants import noise
+
+    nshape = noise.resolve(x.shape, noise_shape, broadcast_dims)
+    return x.shape if nshape is None else nshape
+
+
+def dropout(x, p=0.5, *, seed=None, offset=0, training=True, scaling="inverted", out=None,
+            noise_shape=None, broadcast_dims=None):
+    """`fastdrop.dropout` for a cupy.ndarray x (and out); offset may be a Generator's
+    reserve (of the noise size)."""
     x = _as_float(x, "x")
     p = _checks.check_p(p)
     scaling = _checks.check_choice(scaling, "scaling", _checks.SCALINGS)
     training = _checks.check_flag(training, "training")
     if out is not None:
         _check_out(out, x)
+    nshape = _noise_shape(x, noise_shape, broadcast_dims)
+    m = _noise_size(nshape)
     if not training:
         if not callable(offset):  # checked as on the CPU; a Generator reserves nothing here
-            _checks.check_offset(offset, x.size)
+            _checks.check_offset(offset, m)
         with x.device:
             return _inference(x, p, scaling, out)
-    offset = _offset(offset, x.size)
+    offset = _offset(offset, m)
     seed = _seed(seed)  # last: a call that raises draws nothing from the default stream
-    return _forward(x, p, seed, offset, scaling, None, out)[0]
+    return noise_forward(x, p, seed, offset, scaling, None, out, nshape)[0]
 
 
-def dropout_forward(x, p=0.5, *, seed=None, offset=0, scaling="inverted", store="bits", out=None):
+def dropout_forward(x, p=0.5, *, seed=None, offset=0, scaling="inverted", store="bits", out=None,
+                    noise_shape=None, broadcast_dims=None):
     """`fastdrop.dropout_forward` for a cupy.ndarray x: the Mask's bits are a cupy array."""
     x = _as_float(x, "x")
     p = _checks.check_p(p)
@@ -142,9 +192,10 @@ def dropout_forward(x, p=0.5, *, seed=None, offset=0, scaling="inverted", store=
     store = _checks.check_choice(store, "store", _checks.STORES)
     if out is not None:
         _check_out(out, x)
-    offset = _offset(offset, x.size)
+    nshape = _noise_shape(x, noise_shape, broadcast_dims)
+    offset = _offset(offset, _noise_size(nshape))
     seed = _seed(seed)
-    return _forward(x, p, seed, offset, scaling, store, out)
+    return noise_forward(x, p, seed, offset, scaling, store, out, nshape)
 
 
 def _mask_bits_of(mask, grad):
@@ -163,20 +214,34 @@ def _mask_bits_of(mask, grad):
     return bits
 
 
-def dropout_backward(grad, mask, *, out=None, accumulate=False):
-    """`fastdrop.dropout_backward` for a cupy.ndarray grad (and out, and the mask's bits)."""
+def check_backward(grad, mask, out, accumulate):
+    """The checked (grad, accumulate, stored bits or None) of a backward on the GPU;
+    grad may have a shape the mask broadcasts to (a noise-shaped Mask)."""
+    from fastdrop._variants import noise
+
     if not isinstance(mask, Mask):
         raise TypeError(f"mask must be a fastdrop.Mask, got {type(mask).__name__}")
     grad = _as_float(grad, "grad")
-    if grad.shape != mask.shape:
-        raise ValueError(f"grad must have the mask's shape {mask.shape}, got {grad.shape}")
+    if grad.shape != mask.shape and not noise.broadcasts(mask.shape, grad.shape):
+        raise ValueError(f"grad must have the mask's shape {mask.shape} (or one it broadcasts "
+                         f"to), got {grad.shape}")
     accumulate = _checks.check_flag(accumulate, "accumulate")
     if out is not None:
         _check_out(out, grad)
     elif accumulate:
         raise ValueError("accumulate=True needs out, the array to add into")
-    bits = _mask_bits_of(mask, grad)
+    return grad, accumulate, _mask_bits_of(mask, grad)
+
+
+def dropout_backward(grad, mask, *, out=None, accumulate=False):
+    """`fastdrop.dropout_backward` for a cupy.ndarray grad (and out, and the mask's bits)."""
+    grad, accumulate, bits = check_backward(grad, mask, out, accumulate)
     flags = _flags(mask.scaling, accumulate)
+    if grad.shape != mask.shape:  # a noise-shaped Mask broadcast over grad
+        with grad.device:
+            if bits is None:
+                bits = mask_bits(mask.seed, mask.offset, mask.p, mask.size)
+        return noise_apply(grad, bits, mask.shape, mask.scale, flags, out, keep_out=accumulate)
     with grad.device:
         work = _work(out, grad, keep=accumulate)
         gin = _source(grad, work)

@@ -57,6 +57,43 @@ def apply_geometry(n: int, sm_count: int, max_threads_per_sm: int) -> Geometry:
     return Geometry(_grid(-(-n // APPLY_RUN), sm_count, max_threads_per_sm), THREADS, 1)
 
 
+def element_geometry(n: int, sm_count: int, max_threads_per_sm: int) -> Geometry:
+    """Geometry of an element-per-thread kernel (broadcast masks, the bias add,
+    DropBlock's mask) over n > 0 work items."""
+    return Geometry(_grid(n, sm_count, max_threads_per_sm), THREADS, 1)
+
+
+def noise_axes(shape: tuple[int, ...], nshape: tuple[int, ...]) -> np.ndarray:
+    """x's shape collapsed for the broadcast-mask kernels, as uint64 (length,
+    noise stride) pairs, outermost first.
+
+    nshape is a noise shape of shape (SPEC.md 10.1: same number of axes, each
+    1 or x's length). Axes of length 1 in x are left out, and neighbouring
+    axes that are both broadcast (noise length 1) or both not are merged, so
+    the kernels divide by as few lengths as the pattern allows. The noise
+    stride of an axis is 0 where the mask is broadcast, else the product of
+    the noise lengths after it: element k of x in C order takes noise element
+    sum((k div inner_d) mod length_d * stride_d).
+    """
+    if len(shape) != len(nshape):
+        raise ValueError(f"noise shape {nshape} has not the {len(shape)} axes of {shape}")
+    groups: list[list[int]] = []  # [length, noise stride, broadcast]
+    inner = 1  # noise elements after the axis
+    for n, m in zip(reversed(shape), reversed(nshape)):
+        if m not in (1, n):
+            raise ValueError(f"noise shape {nshape} does not broadcast to {shape}")
+        if n == 1:
+            continue
+        broadcast = m == 1
+        if groups and groups[-1][2] == broadcast:
+            groups[-1][0] *= n
+        else:
+            groups.append([n, 0 if broadcast else inner, broadcast])
+        inner *= m
+    pairs = [(length, stride) for length, stride, _ in reversed(groups)]
+    return np.array(pairs, dtype=np.uint64).reshape(-1)
+
+
 def vector_flag(pointers, offset: int, itemsize: int, run: int) -> int:
     """VEC_FLAG if every array is aligned for the kernels' vector accesses, else 0.
 
@@ -97,3 +134,24 @@ def apply_args(bits, x, y, n: int, scale, flags: int) -> tuple:
 def _pointer(a):
     """An array argument, or a 64-bit zero (the NULL pointer) for None."""
     return np.uint64(0) if a is None else a
+
+
+def noise_args(bits, x, y, n: int, axes, nd: int, scale, flags: int) -> tuple:
+    """Arguments of fd_gpu_noise_apply_<dtype>, in order."""
+    return (bits, x, y, np.uint64(n), axes, np.uint32(nd), scale, np.uint32(flags))
+
+
+def affine_args(bits, x, y, n: int, axes, nd: int, a, b, alpha) -> tuple:
+    """Arguments of fd_gpu_noise_affine_<dtype>, in order (a, b, alpha as scale_scalar)."""
+    return (bits, x, y, np.uint64(n), axes, np.uint32(nd), a, b, alpha)
+
+
+def add_args(x, bias, t, n: int, period: int) -> tuple:
+    """Arguments of fd_gpu_add_<dtype>, in order."""
+    return (x, bias, t, np.uint64(n), np.uint64(period))
+
+
+def block_args(drawn, keep, kept, n: int, h: int, w: int, e: int, k: int) -> tuple:
+    """Arguments of fd_gpu_block_keep, in order."""
+    return (drawn, keep, kept, np.uint64(n), np.uint64(h), np.uint64(w), np.uint64(e),
+            np.uint64(k))

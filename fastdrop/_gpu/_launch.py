@@ -86,3 +86,59 @@ def apply_bits(bits, x, y, scale: float, flags: int) -> None:
     kind = KIND[x.dtype]
     args = _geometry.apply_args(bits, x, y, n, _geometry.scale_scalar(x.dtype, scale), flags)
     module(kind).get_function(f"fd_gpu_apply_bits_{kind}")((geo.grid,), (geo.block,), args)
+
+
+def _axes(shape, nshape):
+    """(device array of the collapsed axes, their count): `_geometry.noise_axes`."""
+    pairs = _geometry.noise_axes(tuple(shape), tuple(nshape))
+    nd = pairs.size // 2
+    # a zero-axis shape (one element) reads no axis; the kernel still gets an array
+    return cupy.asarray(pairs if nd else np.zeros(2, np.uint64)), nd
+
+
+def noise_apply(bits, x, y, nshape, scale: float, flags: int) -> None:
+    """y = dropout of x under the packed bits of the noise shape nshape, broadcast over x."""
+    n = x.size
+    if n == 0:
+        return
+    axes, nd = _axes(x.shape, nshape)
+    geo = _geometry.element_geometry(n, *device_properties())
+    kind = KIND[x.dtype]
+    args = _geometry.noise_args(bits, x, y, n, axes, nd, _geometry.scale_scalar(x.dtype, scale),
+                                flags)
+    module(kind).get_function(f"fd_gpu_noise_apply_{kind}")((geo.grid,), (geo.block,), args)
+
+
+def noise_affine(bits, x, y, nshape, a: float, b: float, alpha: float) -> None:
+    """y = alpha dropout's affine rule of x under the noise bits (SPEC.md 10.3)."""
+    n = x.size
+    if n == 0:
+        return
+    axes, nd = _axes(x.shape, nshape)
+    geo = _geometry.element_geometry(n, *device_properties())
+    kind = KIND[x.dtype]
+    cast = lambda v: _geometry.scale_scalar(x.dtype, v)  # noqa: E731
+    args = _geometry.affine_args(bits, x, y, n, axes, nd, cast(a), cast(b), cast(alpha))
+    module(kind).get_function(f"fd_gpu_noise_affine_{kind}")((geo.grid,), (geo.block,), args)
+
+
+def add(x, bias, t, period: int) -> None:
+    """t = x + bias, element k taking bias[k % period], each sum rounded once."""
+    n = x.size
+    if n == 0:
+        return
+    geo = _geometry.element_geometry(n, *device_properties())
+    kind = KIND[x.dtype]
+    args = _geometry.add_args(x, bias, t, n, period)
+    module(kind).get_function(f"fd_gpu_add_{kind}")((geo.grid,), (geo.block,), args)
+
+
+def block_keep(drawn, keep, h: int, w: int, e: int, k: int, n: int) -> int:
+    """DropBlock's keep bits of n elements from the drawn centres; returns the kept count."""
+    if n == 0:
+        return 0
+    kept = cupy.zeros(1, dtype=cupy.uint64)
+    geo = _geometry.element_geometry(-(-n // 8), *device_properties())
+    args = _geometry.block_args(drawn, keep, kept, n, h, w, e, k)
+    module("mask").get_function("fd_gpu_block_keep")((geo.grid,), (geo.block,), args)
+    return int(kept.get()[0])

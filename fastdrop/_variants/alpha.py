@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 
-from fastdrop import _api, _checks, _core
+from fastdrop import _checks, _core
 from fastdrop._mask import Mask
-from fastdrop._variants import common, noise
+from fastdrop._variants import backend, common, noise
 
 ALPHA = -1.7580993408473766  # alpha' = -lambda * alpha of SELU (Klambauer et al. 2017)
 
@@ -19,18 +19,18 @@ def constants(p: float) -> tuple[float, float]:
     return a, (-a * ALPHA) * p
 
 
-def _run(x, p, seed, offset, training, out, return_mask, nshape):
+def _run(ops, x, p, seed, offset, training, out, return_mask, nshape):
     return_mask = _checks.check_flag(return_mask, "return_mask")
     m = noise.size(x.shape if nshape is None else nshape)
     offset, seed = common.seed_last(seed, offset, m)
     if not training:
-        y, mask = common.copy_of(x, out), None
+        y, mask = ops.copy_of(x, out), None
     else:
         nshape = x.shape if nshape is None else nshape
-        bits = noise.draw_bits(seed, offset, p, m)
+        bits = ops.draw_bits(seed, offset, p, m)
         a, b = constants(p)
-        y = noise.affine(x, bits, nshape, a, b, ALPHA, out)
-        mask = Mask._checked(nshape, m, p, seed, offset, "inverted", _api.read_only_view(bits))
+        y = ops.affine(x, bits, nshape, a, b, ALPHA, out)
+        mask = Mask._checked(nshape, m, p, seed, offset, "inverted", ops.read_only(bits))
     return (y, mask) if return_mask else y
 
 
@@ -96,9 +96,10 @@ def alpha_dropout(x, p=0.5, *, seed=None, offset=0, training=True, out=None, ret
     >>> y.round(4)
     array([ 0.7792,  0.7792,  0.7792, -0.7792])
     """
-    x, p, _ = _api._check_common(x, p, "inverted", out, bfloat16=True)
+    ops = backend.of(x, out)
+    x, p = ops.check(x, p, out)
     training = _checks.check_flag(training, "training")
-    return _run(x, p, seed, offset, training, out, return_mask, None)
+    return _run(ops, x, p, seed, offset, training, out, return_mask, None)
 
 
 def feature_alpha_dropout(x, p=0.5, *, seed=None, offset=0, data_format="channels_first",
@@ -139,11 +140,12 @@ def feature_alpha_dropout(x, p=0.5, *, seed=None, offset=0, data_format="channel
             [0.7792, 0.7792],
             [0.7792, 0.7792]]])
     """
-    x, p, _ = _api._check_common(x, p, "inverted", out, bfloat16=True)
+    ops = backend.of(x, out)
+    x, p = ops.check(x, p, out)
     fmt = common.data_format(data_format)
     training = _checks.check_flag(training, "training")
     nshape = common.channel_shape(x.shape, fmt, 2)
-    return _run(x, p, seed, offset, training, out, return_mask, nshape)
+    return _run(ops, x, p, seed, offset, training, out, return_mask, nshape)
 
 
 def alpha_dropout_backward(grad, mask, *, out=None, accumulate=False):
@@ -187,11 +189,12 @@ def alpha_dropout_backward(grad, mask, *, out=None, accumulate=False):
     >>> fastdrop.alpha_dropout_backward(np.ones(4), mask).round(4)
     array([0.8864, 0.8864, 0.8864, 0.    ])
     """
-    grad, accumulate = _api.check_backward(grad, mask, out, accumulate, bfloat16=True)
-    bits = mask.packed_bits()
+    ops = backend.of(None, out, grad=grad, mask=mask)
+    grad, accumulate = ops.check_backward(grad, mask, out, accumulate)
+    bits = ops.mask_bits(mask)
     flags = _core.SCALE | (_core.ACCUMULATE if accumulate else 0)
-    return noise.apply(grad, bits, mask.shape, constants(mask.p)[0], flags, out,
-                       keep_out=accumulate)
+    return ops.apply(grad, bits, mask.shape, constants(mask.p)[0], flags, out,
+                     keep_out=accumulate)
 
 
 for _f in (alpha_dropout, feature_alpha_dropout):

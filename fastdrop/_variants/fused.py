@@ -7,6 +7,7 @@ import numpy as np
 from fastdrop import _api, _checks, _core
 from fastdrop._checks import native
 from fastdrop._mask import Mask, read_only_view, training_scale
+from fastdrop._variants import backend
 
 
 def _operand(value, name: str, x: np.ndarray, broadcast: bool) -> np.ndarray:
@@ -107,12 +108,18 @@ def dropout_add(x, residual, p=0.5, *, bias=None, seed=None, offset=0, store="bi
     >>> y
     array([14., 14., 14., 10.], dtype=float32)
     """
-    x, p, _ = _api._check_common(x, p, "inverted", out, bfloat16=True)
-    residual = _operand(residual, "residual", x, False)
-    bias = None if bias is None else _operand(bias, "bias", x, True)
+    ops = backend.of(x, out)
+    x, p = ops.check(x, p, out)
+    residual = ops.operand(residual, "residual", x, False)
+    bias = None if bias is None else ops.operand(bias, "bias", x, True)
     store = _checks.check_choice(store, "store", _checks.STORES)
     offset = _checks.check_offset(offset, x.size)
     seed = _api._seed(seed)
+    return ops.dropout_add(x, residual, p, bias, seed, offset, store, out)
+
+
+def run(x, residual, p, bias, seed, offset, store, out):
+    """dropout_add on checked NumPy arguments (the C core's one pass)."""
     n = x.size
     bits = np.empty((n + 7) // 8, dtype=np.uint8) if store == "bits" else None
     y, work = _api._target(x, out)
@@ -172,7 +179,7 @@ def dropout_add_backward(grad, mask, *, bias_shape=None):
     if not isinstance(mask, Mask):
         raise TypeError(f"mask must be a fastdrop.Mask, got {type(mask).__name__}")
     dx = _api.dropout_backward(grad, mask)
-    dresidual = np.array(_checks.as_float_array(grad, "grad", bfloat16=True), copy=True)
+    dresidual = backend.of(None, grad=grad).as_array(grad, "grad").copy(order="K")
     if bias_shape is None:
         return dx, None, dresidual
     try:
@@ -186,5 +193,6 @@ def dropout_add_backward(grad, mask, *, bias_shape=None):
     axes = tuple(range(lead)) + tuple(
         lead + k for k, n in enumerate(bshape) if n == 1 and dx.shape[lead + k] != 1)
     with np.errstate(all="ignore"):  # inf + -inf in the sum is NaN, as numpy.sum gives
+        # (CuPy arrays: cupy.sum, whose order of additions is CuPy's)
         dbias = dx.sum(axis=axes, dtype=dx.dtype) if axes else dx.copy()
     return dx, dbias.reshape(bshape), dresidual

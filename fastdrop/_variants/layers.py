@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastdrop import _api, _checks
+from fastdrop import _checks
 from fastdrop._layer import Dropout
-from fastdrop._variants import alpha, common, noise, structured
+from fastdrop._variants import alpha, backend, common, noise, structured
 
 
 class SpatialDropout(Dropout):
@@ -43,7 +43,7 @@ class SpatialDropout(Dropout):
         self.data_format = common.data_format(data_format)
 
     def _noise(self, x):
-        x = _checks.as_float_array(x, "x", bfloat16=True)
+        x = backend.of(x).as_array(x, "x")
         fmt = common.data_format(self.data_format)
         return x, common.channel_shape(x.shape, fmt, 3)
 
@@ -101,7 +101,7 @@ class DropPath(Dropout):
         self.scale_by_keep = scale
 
     def _train_forward(self, x, out):
-        x = _checks.as_float_array(x, "x", bfloat16=True)
+        x = backend.of(x).as_array(x, "x")
         mode = _checks.check_choice(self.mode, "mode", structured.MODES)
         scale = _checks.check_flag(self.scale_by_keep, "scale_by_keep")
         nshape = structured.drop_path_shape(x.shape, mode)
@@ -110,11 +110,12 @@ class DropPath(Dropout):
             noise_shape=nshape)
 
     def _infer_forward(self, x, out):
-        x, _, _ = _api._check_common(x, self.p, "inverted", out, bfloat16=True)
-        return common.copy_of(x, out)
+        ops = backend.of(x, out)
+        x, _ = ops.check(x, self.p, out)
+        return ops.copy_of(x, out)
 
     def _mc_noise(self, x):
-        x = _checks.as_float_array(x, "x", bfloat16=True)
+        x = backend.of(x).as_array(x, "x")
         mode = _checks.check_choice(self.mode, "mode", structured.MODES)
         return structured.drop_path_shape(x.shape, mode), None
 
@@ -170,14 +171,16 @@ class AlphaDropout(Dropout):
         return common.channel_shape(x.shape, common.data_format(self.data_format), 2)
 
     def _train_forward(self, x, out):
-        x, p, _ = _api._check_common(x, self.p, "inverted", out, bfloat16=True)
+        ops = backend.of(x, out)
+        x, p = ops.check(x, self.p, out)
         nshape = self._noise(x)
         offset = self.generator._reserve(noise.size(nshape))
-        return alpha._run(x, p, self.generator.seed, offset, True, out, True, nshape)
+        return alpha._run(ops, x, p, self.generator.seed, offset, True, out, True, nshape)
 
     def _infer_forward(self, x, out):
-        x, _, _ = _api._check_common(x, self.p, "inverted", out, bfloat16=True)
-        return common.copy_of(x, out)
+        ops = backend.of(x, out)
+        x, _ = ops.check(x, self.p, out)
+        return ops.copy_of(x, out)
 
     def _train_backward(self, grad, mask, out, accumulate):
         return alpha.alpha_dropout_backward(grad, mask, out=out, accumulate=accumulate)
@@ -190,18 +193,17 @@ class AlphaDropout(Dropout):
         offset ``t * m`` of the stream of seed (None: the next child of
         `generator`), m the noise size. The training stream is not touched.
         """
-        import numpy as np
-
-        x, p, _ = _api._check_common(x, self.p, "inverted", None, bfloat16=True)
+        ops = backend.of(x)
+        x, p = ops.check(x, self.p, None)
         samples = _checks.check_count(samples, "samples")
         nshape = self._noise(x)
         m = noise.size(nshape)
         if seed is None:
             seed = self.generator.spawn(1)[0].seed
         offset, seed = common.seed_last(seed, 0, samples * m)
-        y = np.empty((samples,) + x.shape, dtype=x.dtype)
+        y = ops.result((samples,) + x.shape, x.dtype, None)
         for t in range(samples):
-            alpha._run(x, p, seed, offset + t * m, True, y[t, ...], False, nshape)
+            alpha._run(ops, x, p, seed, offset + t * m, True, y[t, ...], False, nshape)
         return y
 
     def __repr__(self) -> str:
@@ -251,18 +253,20 @@ class DropBlock(Dropout):
         self.data_format = common.data_format(data_format)
 
     def _train_forward(self, x, out):
-        x, p, _ = _api._check_common(x, self.p, "inverted", out)
+        ops = backend.of(x, out)
+        x, p = ops.check(x, self.p, out, bfloat16=False)
         k = structured._block_size(self.block_size)
         fmt = common.data_format(self.data_format)
         if x.ndim != 4:
             raise ValueError(f"x must have 4 dimensions (N, C, H, W or N, H, W, C), got shape "
                              f"{x.shape}")
         offset = self.generator._reserve(x.size)
-        return structured.block_forward(x, p, self.generator.seed, offset, k, fmt, out)
+        return structured.block_forward(ops, x, p, self.generator.seed, offset, k, fmt, out)
 
     def _infer_forward(self, x, out):
-        x, _, _ = _api._check_common(x, self.p, "inverted", out)
-        return common.copy_of(x, out)
+        ops = backend.of(x, out)
+        x, _ = ops.check(x, self.p, out, bfloat16=False)
+        return ops.copy_of(x, out)
 
     def mc_samples(self, x, samples=8, *, seed=None):
         """mc_samples(x, samples=8, *, seed=None)
@@ -271,18 +275,17 @@ class DropBlock(Dropout):
         rule at offset ``t * x.size`` of the stream of seed (None: the next
         child of `generator`). The training stream is not touched.
         """
-        import numpy as np
-
-        x, p, _ = _api._check_common(x, self.p, "inverted", None)
+        ops = backend.of(x)
+        x, p = ops.check(x, self.p, None, bfloat16=False)
         samples = _checks.check_count(samples, "samples")
         if x.ndim != 4:
             raise ValueError(f"x must have 4 dimensions, got shape {x.shape}")
         if seed is None:
             seed = self.generator.spawn(1)[0].seed
         offset, seed = common.seed_last(seed, 0, samples * x.size)
-        y = np.empty((samples,) + x.shape, dtype=x.dtype)
+        y = ops.result((samples,) + x.shape, x.dtype, None)
         for t in range(samples):
-            structured.block_forward(x, p, seed, offset + t * x.size, self.block_size,
+            structured.block_forward(ops, x, p, seed, offset + t * x.size, self.block_size,
                                      self.data_format, y[t, ...])
         return y
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from fastdrop import _api, _checks
-from fastdrop._variants import common, noise
+from fastdrop import _checks
+from fastdrop._variants import backend, common, noise
 
 _MAXDIMS = 64 if np.lib.NumpyVersion(np.__version__) >= "2.0.0" else 32  # NumPy's limit
 
@@ -73,7 +73,8 @@ def mc_dropout(x, p=0.5, samples=8, *, seed=None, offset=0, noise_shape=None,
     >>> bool((y[1] == fastdrop.dropout(x, 0.5, seed=1, offset=4)).all())
     True
     """
-    x, p, _ = _api._check_common(x, p, "inverted", None, bfloat16=True)
+    ops = backend.of(x, out)
+    x, p = ops.check(x, p, None)
     samples = _checks.check_count(samples, "samples")
     if x.ndim >= _MAXDIMS:
         raise ValueError(f"x must have at most {_MAXDIMS - 1} dimensions (the result adds one), "
@@ -82,11 +83,9 @@ def mc_dropout(x, p=0.5, samples=8, *, seed=None, offset=0, noise_shape=None,
     nshape = x.shape if nshape is None else nshape
     m = noise.size(nshape)
     offset, seed = common.seed_last(seed, offset, samples * m)
-    if out is not None:
-        _checks.check_out(out, (samples,) + x.shape, x.dtype)
-        if np.may_share_memory(out, x):
-            x = x.copy()
-    y = np.empty((samples,) + x.shape, dtype=x.dtype) if out is None else out
+    y = ops.result((samples,) + x.shape, x.dtype, out)
+    if out is not None and ops.shares_memory(out, x):
+        x = x.copy()
     for t in range(samples):
-        noise.forward(x, p, seed, offset + t * m, "inverted", None, y[t, ...], nshape)
+        ops.forward(x, p, seed, offset + t * m, "inverted", None, y[t, ...], nshape)
     return y

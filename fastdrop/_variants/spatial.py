@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from fastdrop import _api, _checks
-from fastdrop._variants import common, noise
+from fastdrop import _checks
+from fastdrop._variants import backend, common, noise
 
 
 def spatial_dropout(x, p=0.5, *, seed=None, offset=0, data_format="channels_first",
@@ -67,14 +67,15 @@ def spatial_dropout(x, p=0.5, *, seed=None, offset=0, data_format="channels_firs
     >>> bool((y == y[:, :, :1, :1]).all())
     True
     """
-    x, p, _ = _api._check_common(x, p, "inverted", out, bfloat16=True)
+    ops = backend.of(x, out)
+    x, p = ops.check(x, p, out)
     fmt = common.data_format(data_format)
     training = _checks.check_flag(training, "training")
     return_mask = _checks.check_flag(return_mask, "return_mask")
     nshape = common.channel_shape(x.shape, fmt, 3)
     offset, seed = common.seed_last(seed, offset, noise.size(nshape))
     if not training:
-        y, mask = common.copy_of(x, out), None
+        y, mask = ops.copy_of(x, out), None
     else:
-        y, mask = noise.forward(x, p, seed, offset, "inverted", "bits", out, nshape)
+        y, mask = ops.forward(x, p, seed, offset, "inverted", "bits", out, nshape)
     return (y, mask) if return_mask else y

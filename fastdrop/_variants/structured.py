@@ -6,9 +6,9 @@ import operator
 
 import numpy as np
 
-from fastdrop import _api, _checks, _core
-from fastdrop._mask import Mask, read_only_view
-from fastdrop._variants import common, noise
+from fastdrop import _checks, _core
+from fastdrop._mask import Mask
+from fastdrop._variants import backend, common, noise
 
 MODES = ("row", "batch")
 
@@ -82,7 +82,8 @@ def drop_path(x, p=0.5, *, seed=None, offset=0, mode="row", scale_by_keep=True, 
     >>> fastdrop.drop_path(x, 0.5, seed=2)[:, 0]
     array([0., 2., 0., 0.], dtype=float32)
     """
-    x, p, _ = _api._check_common(x, p, "inverted", out, bfloat16=True)
+    ops = backend.of(x, out)
+    x, p = ops.check(x, p, out)
     mode = _checks.check_choice(mode, "mode", MODES)
     scaling = "inverted" if _checks.check_flag(scale_by_keep, "scale_by_keep") else "classic"
     training = _checks.check_flag(training, "training")
@@ -90,9 +91,9 @@ def drop_path(x, p=0.5, *, seed=None, offset=0, mode="row", scale_by_keep=True, 
     nshape = drop_path_shape(x.shape, mode)
     offset, seed = common.seed_last(seed, offset, noise.size(nshape))
     if not training:
-        y, mask = common.copy_of(x, out), None
+        y, mask = ops.copy_of(x, out), None
     else:
-        y, mask = noise.forward(x, p, seed, offset, scaling, "bits", out, nshape)
+        y, mask = ops.forward(x, p, seed, offset, scaling, "bits", out, nshape)
     return (y, mask) if return_mask else y
 
 
@@ -210,7 +211,8 @@ def drop_block(x, p=0.1, *, block_size=7, seed=None, offset=0, data_format="chan
            [0, 0, 1, 1, 1, 0],
            [0, 0, 0, 0, 0, 0]])
     """
-    x, p, _ = _api._check_common(x, p, "inverted", out)
+    ops = backend.of(x, out)
+    x, p = ops.check(x, p, out, bfloat16=False)
     k = _block_size(block_size)
     fmt = common.data_format(data_format)
     training = _checks.check_flag(training, "training")
@@ -219,22 +221,18 @@ def drop_block(x, p=0.1, *, block_size=7, seed=None, offset=0, data_format="chan
         raise ValueError(f"x must have 4 dimensions (N, C, H, W or N, H, W, C), got shape {x.shape}")
     offset, seed = common.seed_last(seed, offset, x.size)
     if not training:
-        y, mask = common.copy_of(x, out), None
+        y, mask = ops.copy_of(x, out), None
     else:
-        y, mask = block_forward(x, p, seed, offset, k, fmt, out)
+        y, mask = block_forward(ops, x, p, seed, offset, k, fmt, out)
     return (y, mask) if return_mask else y
 
 
-def block_forward(x, p, seed, offset, k, fmt, out):
-    """(y, Mask) of a training drop_block on checked arguments."""
-    from fastdrop._api import _finish, _source, _target
-
+def block_forward(ops, x, p, seed, offset, k, fmt, out):
+    """(y, Mask) of a training drop_block on checked arguments, by the operations
+    ops (`fastdrop._variants.backend`)."""
     n = x.size
-    bits, kept = block_keep_bits(seed, offset, p, x.shape, k, fmt)
+    bits, kept = ops.block_keep_bits(seed, offset, p, x.shape, k, fmt)
     p_eff = 1.0 - kept / n if n else 0.0
     scale = 0.0 if kept == 0 else 1.0 / (1.0 - p_eff)
-    y, work = _target(x, out)
-    if n:
-        _core.apply_bits(bits, _source(x, work), work, scale, _core.SCALE)
-    _finish(y, work)
-    return y, Mask._checked(x.shape, n, p_eff, seed, offset, "inverted", read_only_view(bits))
+    y = ops.apply(x, bits, x.shape, scale, _core.SCALE, out)
+    return y, Mask._checked(x.shape, n, p_eff, seed, offset, "inverted", ops.read_only(bits))

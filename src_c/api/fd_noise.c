@@ -60,8 +60,7 @@ static void affine_f16(const uint8_t *bits, const uint16_t *x, uint16_t *y, size
 {
     for (size_t i = 0; i < n; i++) {
         const float z = (bits[i / 8] >> (i % 8)) & 1u ? fd_half_to_float(x[i]) : alpha;
-        const float az = a * z;
-        y[i] = fd_float_to_half(az + b);
+        y[i] = fd_float_to_half(fd_affine_f32(z, a, b));
     }
 }
 
@@ -70,8 +69,7 @@ static void affine_bf16(const uint8_t *bits, const uint16_t *x, uint16_t *y, siz
 {
     for (size_t i = 0; i < n; i++) {
         const float z = (bits[i / 8] >> (i % 8)) & 1u ? fd_bf16_to_float(x[i]) : alpha;
-        const float az = a * z;
-        y[i] = fd_float_to_bf16(az + b);
+        y[i] = fd_float_to_bf16(fd_affine_f32(z, a, b));
     }
 }
 

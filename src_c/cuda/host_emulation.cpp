@@ -28,6 +28,15 @@ static fd_emu_dim3 threadIdx, blockIdx, blockDim, gridDim;
 
 static unsigned long long __shfl_xor_sync(unsigned mask, unsigned long long v, int lane_mask);
 
+/* Threads are fibers of one host thread, switched only at shuffles: an add
+ * is atomic as it stands. */
+static unsigned long long atomicAdd(unsigned long long *p, unsigned long long v)
+{
+    const unsigned long long old = *p;
+    *p = old + v;
+    return old;
+}
+
 #include "kernels.cu"
 
 namespace {
@@ -207,6 +216,65 @@ void bits_body(void *a_)
     }
 }
 
+/* The broadcast-mask, bias and DropBlock kernels: one struct, one body. */
+struct ElementArgs {
+    int kind; /* 0 noise apply, 1 affine, 2 add, 3 block keep */
+    int itemsize;
+    const uint8_t *bits;
+    const void *x;
+    const void *bias;
+    void *y;
+    uint64_t n;
+    const unsigned long long *axes;
+    unsigned nd;
+    double scale, a, b, alpha;
+    unsigned flags;
+    uint64_t period;
+    unsigned long long *kept;
+    uint64_t h, w, e, k;
+};
+
+template <class U, class S>
+void element_kernels(const ElementArgs &a, void (*apply)(const fd_u8 *, const U *, U *,
+                                                          unsigned long long,
+                                                          const unsigned long long *, unsigned,
+                                                          S, unsigned),
+                     void (*affine)(const fd_u8 *, const U *, U *, unsigned long long,
+                                    const unsigned long long *, unsigned, S, S, S),
+                     void (*add)(const U *, const U *, U *, unsigned long long,
+                                 unsigned long long))
+{
+    const U *x = static_cast<const U *>(a.x);
+    U *y = static_cast<U *>(a.y);
+    if (a.kind == 0)
+        apply(a.bits, x, y, a.n, a.axes, a.nd, (S)a.scale, a.flags);
+    else if (a.kind == 1)
+        affine(a.bits, x, y, a.n, a.axes, a.nd, (S)a.a, (S)a.b, (S)a.alpha);
+    else
+        add(x, static_cast<const U *>(a.bias), y, a.n, a.period);
+}
+
+void element_body(void *a_)
+{
+    const ElementArgs &a = *static_cast<const ElementArgs *>(a_);
+    if (a.kind == 3)
+        fd_gpu_block_keep(a.bits, static_cast<uint8_t *>(a.y), a.kept, a.n, a.h, a.w, a.e, a.k);
+    else if (a.itemsize == 2)
+        element_kernels<uint16_t, float>(a, fd_gpu_noise_apply_f16, fd_gpu_noise_affine_f16,
+                                         fd_gpu_add_f16);
+    else if (a.itemsize == 4)
+        element_kernels<uint32_t, float>(a, fd_gpu_noise_apply_f32, fd_gpu_noise_affine_f32,
+                                         fd_gpu_add_f32);
+    else
+        element_kernels<uint64_t, double>(a, fd_gpu_noise_apply_f64, fd_gpu_noise_affine_f64,
+                                          fd_gpu_add_f64);
+}
+
+bool itemsize_ok(int itemsize)
+{
+    return itemsize == 2 || itemsize == 4 || itemsize == 8;
+}
+
 bool segs_ok(unsigned segs)
 {
     return segs > 0 && FD_STEPS % segs == 0;
@@ -246,6 +314,51 @@ int fd_emu_apply_bits(int itemsize, const uint8_t *bits, const void *x, void *y,
         return -4;
     BitsArgs a = {itemsize, bits, x, y, n, scale, flags};
     return launch(grid, block, bits_body, &a);
+}
+
+int fd_emu_noise_apply(int itemsize, const uint8_t *bits, const void *x, void *y, uint64_t n,
+                       const unsigned long long *axes, unsigned nd, double scale,
+                       unsigned flags, unsigned grid, unsigned block)
+{
+    if (!itemsize_ok(itemsize))
+        return -4;
+    ElementArgs a = {};
+    a.kind = 0, a.itemsize = itemsize, a.bits = bits, a.x = x, a.y = y, a.n = n;
+    a.axes = axes, a.nd = nd, a.scale = scale, a.flags = flags;
+    return launch(grid, block, element_body, &a);
+}
+
+int fd_emu_noise_affine(int itemsize, const uint8_t *bits, const void *x, void *y, uint64_t n,
+                        const unsigned long long *axes, unsigned nd, double av, double bv,
+                        double alpha, unsigned grid, unsigned block)
+{
+    if (!itemsize_ok(itemsize))
+        return -4;
+    ElementArgs a = {};
+    a.kind = 1, a.itemsize = itemsize, a.bits = bits, a.x = x, a.y = y, a.n = n;
+    a.axes = axes, a.nd = nd, a.a = av, a.b = bv, a.alpha = alpha;
+    return launch(grid, block, element_body, &a);
+}
+
+int fd_emu_add(int itemsize, const void *x, const void *bias, void *t, uint64_t n,
+               uint64_t period, unsigned grid, unsigned block)
+{
+    if (!itemsize_ok(itemsize) || period == 0)
+        return -4;
+    ElementArgs a = {};
+    a.kind = 2, a.itemsize = itemsize, a.x = x, a.bias = bias, a.y = t, a.n = n;
+    a.period = period;
+    return launch(grid, block, element_body, &a);
+}
+
+int fd_emu_block_keep(const uint8_t *drawn, uint8_t *keep, unsigned long long *kept, uint64_t n,
+                      uint64_t h, uint64_t w, uint64_t e, uint64_t k, unsigned grid,
+                      unsigned block)
+{
+    ElementArgs a = {};
+    a.kind = 3, a.bits = drawn, a.y = keep, a.kept = kept, a.n = n;
+    a.h = h, a.w = w, a.e = e, a.k = k;
+    return launch(grid, block, element_body, &a);
 }
 
 /* 1 if rng.h lays a step out as the kernels assume: part j of lane l at

@@ -164,6 +164,7 @@ struct fd_gpu_b32 {
     {
         return fd_rule_f32(x, y, keep, scale, flags);
     }
+    static FD_DEV F affine(F z, F a, F b) { return fd_affine_f32(z, a, b); }
 };
 
 struct fd_gpu_b64 {
@@ -179,6 +180,7 @@ struct fd_gpu_b64 {
     {
         return fd_rule_f64(x, y, keep, scale, flags);
     }
+    static FD_DEV F affine(F z, F a, F b) { return fd_affine_f64(z, a, b); }
 };
 
 template <class T>
@@ -218,6 +220,14 @@ FD_DEV typename T::F fd_gpu_x86(typename T::F x, typename T::F y, typename T::F 
 
 /* Element types: storage bits U, scale type S, one output element by
  * rules.h, its NaN recomputed the x86 way when arithmetic made one. */
+/* fl(a * z + b) as x86 rounds it and NaNs it: the product, then the sum. */
+template <class T>
+FD_DEV typename T::F fd_gpu_affine_x86(typename T::F z, typename T::F a, typename T::F b)
+{
+    const typename T::F v = fd_gpu_nan<T>(T::mul(a, z), a, z);
+    return fd_gpu_nan<T>(T::add(v, b), v, b);
+}
+
 template <class T>
 struct fd_gpu_float {
     typedef typename T::B U;
@@ -228,6 +238,18 @@ struct fd_gpu_float {
         if (keep && (flags & FD_GPU_ARITH) && fd_gpu_isnan<T>(r))
             return T::bits(fd_gpu_x86<T>(T::value(x), T::value(y), scale, flags));
         return r;
+    }
+    /* dropout_add's t = fl(x + bias) (SPEC.md 10.4) */
+    static FD_DEV U add(U x, U b)
+    {
+        return T::bits(fd_gpu_nan<T>(T::add(T::value(x), T::value(b)), T::value(x), T::value(b)));
+    }
+    /* alpha dropout's rule (SPEC.md 10.3, rules.h: fd_affine_*) on z = x or alpha */
+    static FD_DEV U affine(U x, unsigned keep, S a, S b, S alpha)
+    {
+        const S z = keep ? T::value(x) : alpha;
+        const S r = T::affine(z, a, b);
+        return fd_gpu_isnan<T>(T::bits(r)) ? T::bits(fd_gpu_affine_x86<T>(z, a, b)) : T::bits(r);
     }
 };
 
@@ -244,6 +266,19 @@ struct fd_f16 {
             return fd_float_to_half(fd_gpu_x86<fd_gpu_b32>(fd_half_to_float(x),
                                                            fd_half_to_float(y), scale, flags));
         return r;
+    }
+    static FD_DEV U add(U x, U b)
+    {
+        const float xf = fd_half_to_float(x), bf = fd_half_to_float(b);
+        return fd_float_to_half(fd_gpu_nan<fd_gpu_b32>(fd_gpu_add_f32(xf, bf), xf, bf));
+    }
+    static FD_DEV U affine(U x, unsigned keep, S a, S b, S alpha)
+    {
+        const float z = keep ? fd_half_to_float(x) : alpha;
+        float r = fd_affine_f32(z, a, b);
+        if (fd_gpu_isnan<fd_gpu_b32>(fd_f32_bits(r)))
+            r = fd_gpu_affine_x86<fd_gpu_b32>(z, a, b);
+        return fd_float_to_half(r);
     }
 };
 
@@ -506,6 +541,103 @@ FD_DEV void fd_gpu_bits_body(const fd_u8 *bits, const typename D::U *x, typename
         fd_gpu_apply_run<D, 8>(x, y, 8 * c, n, bits[c], 8 * c + 8 <= n, scale, flags);
 }
 
+/* ===   Broadcast masks, the bias add and DropBlock's mask   === */
+
+/* The noise element (SPEC.md 10.1) of call element k. x's shape comes
+ * collapsed to nd axes (fastdrop/_gpu/_geometry.py: noise_axes), axis d as
+ * axes[2d] = its length and axes[2d + 1] = its stride in the noise array
+ * (0 where the mask is broadcast). */
+FD_DEV uint64_t fd_gpu_noise_index(uint64_t k, const unsigned long long *axes, unsigned nd)
+{
+    uint64_t j = 0;
+    for (unsigned d = nd; d-- > 0;) {
+        const uint64_t len = axes[2 * d];
+        j += (k % len) * axes[2 * d + 1];
+        k /= len;
+    }
+    return j;
+}
+
+FD_DEV unsigned fd_gpu_bit(const fd_u8 *bits, uint64_t j)
+{
+    return (bits[j / 8] >> (j % 8)) & 1u;
+}
+
+/* Grid-stride loops over elements 0 .. n - 1, one element per thread and
+ * turn (consecutive threads, consecutive elements). */
+#define FD_GPU_FOR_ELEMENTS(k, n)                                                         \
+    for (uint64_t k = (uint64_t)blockIdx.x * blockDim.x + threadIdx.x; k < (n);          \
+         k += (uint64_t)gridDim.x * blockDim.x)
+
+/* Dropout's rule (section 6) under noise bits broadcast over x. */
+template <class D>
+FD_DEV void fd_gpu_noise_body(const fd_u8 *bits, const typename D::U *x, typename D::U *y,
+                              uint64_t n, const unsigned long long *axes, unsigned nd,
+                              typename D::S scale, unsigned flags)
+{
+    FD_GPU_FOR_ELEMENTS(k, n) {
+        const unsigned keep = fd_gpu_bit(bits, fd_gpu_noise_index(k, axes, nd));
+        const typename D::U yb = (flags & FD_RULE_ACCUMULATE) ? y[k] : (typename D::U)0;
+        y[k] = D::rule(x[k], yb, keep, scale, flags);
+    }
+}
+
+/* Alpha dropout's affine rule (SPEC.md 10.3) under noise bits. */
+template <class D>
+FD_DEV void fd_gpu_affine_body(const fd_u8 *bits, const typename D::U *x, typename D::U *y,
+                               uint64_t n, const unsigned long long *axes, unsigned nd,
+                               typename D::S a, typename D::S b, typename D::S alpha)
+{
+    FD_GPU_FOR_ELEMENTS(k, n) {
+        const unsigned keep = fd_gpu_bit(bits, fd_gpu_noise_index(k, axes, nd));
+        y[k] = D::affine(x[k], keep, a, b, alpha);
+    }
+}
+
+/* t[k] = fl(x[k] + bias[k mod period]) (dropout_add, SPEC.md 10.4). */
+template <class D>
+FD_DEV void fd_gpu_add_body(const typename D::U *x, const typename D::U *bias, typename D::U *t,
+                            uint64_t n, uint64_t period)
+{
+    FD_GPU_FOR_ELEMENTS(k, n)
+        t[k] = D::add(x[k], bias[k % period]);
+}
+
+/* DropBlock's keep bits from the drawn centres (SPEC.md 10.5): x seen as
+ * planes of h rows of w positions of e consecutive elements (channels
+ * first: e = 1; channels last: e = C). Drawn bit 0 (dropped at gamma) at a
+ * valid position is a centre; element (h, w) is dropped iff a centre lies
+ * in rows h - k div 2 .. h + (k - 1 - k div 2) and the same columns. One
+ * mask byte per thread and turn; the kept count is added to *kept. */
+FD_DEV void fd_gpu_block_body(const fd_u8 *drawn, fd_u8 *keep, unsigned long long *kept,
+                              uint64_t n, uint64_t h, uint64_t w, uint64_t e, uint64_t k)
+{
+    const uint64_t up = k / 2, down = k - 1 - k / 2;
+    const uint64_t vlo = k / 2, vhi_h = h - (k - 1) / 2, vhi_w = w - (k - 1) / 2;
+    unsigned long long count = 0;
+    FD_GPU_FOR_ELEMENTS(c, (n + 7) / 8) {
+        unsigned byte = 0;
+        for (unsigned j = 0; j < 8 && 8 * c + j < n; j++) {
+            const uint64_t i = 8 * c + j, ch = i % e, q = i / e;
+            const uint64_t col = q % w, row = (q / w) % h, plane = q / w / h;
+            const uint64_t r0 = row >= up ? row - up : 0, c0 = col >= up ? col - up : 0;
+            const uint64_t r1 = row + down + 1, c1 = col + down + 1;
+            unsigned dropped = 0;
+            for (uint64_t r = r0 > vlo ? r0 : vlo; r < r1 && r < vhi_h && !dropped; r++)
+                for (uint64_t cc = c0 > vlo ? c0 : vlo; cc < c1 && cc < vhi_w; cc++)
+                    if (!fd_gpu_bit(drawn, ((plane * h + r) * w + cc) * e + ch)) {
+                        dropped = 1;
+                        break;
+                    }
+            byte |= (dropped ^ 1u) << j;
+            count += dropped ^ 1u;
+        }
+        keep[c] = (fd_u8)byte;
+    }
+    if (count)
+        atomicAdd(kept, count);
+}
+
 /* ===   Entry points, per dtype (FD_GPU_F16, FD_GPU_F32, FD_GPU_F64, or
  *       FD_GPU_ALL for every one; FD_GPU_MASK for the mask alone)   === */
 
@@ -522,6 +654,25 @@ FD_DEV void fd_gpu_bits_body(const fd_u8 *bits, const typename D::U *x, typename
                                       unsigned long long n, CTYPE scale, unsigned flags) \
     {                                                                                    \
         fd_gpu_bits_body<D>(bits, x, y, n, scale, flags);                                \
+    }                                                                                    \
+    FD_KERNEL fd_gpu_noise_apply_##sfx(const fd_u8 *bits, const D::U *x, D::U *y,        \
+                                       unsigned long long n,                             \
+                                       const unsigned long long *axes, unsigned nd,      \
+                                       CTYPE scale, unsigned flags)                      \
+    {                                                                                    \
+        fd_gpu_noise_body<D>(bits, x, y, n, axes, nd, scale, flags);                     \
+    }                                                                                    \
+    FD_KERNEL fd_gpu_noise_affine_##sfx(const fd_u8 *bits, const D::U *x, D::U *y,       \
+                                        unsigned long long n,                            \
+                                        const unsigned long long *axes, unsigned nd,     \
+                                        CTYPE a, CTYPE b, CTYPE alpha)                   \
+    {                                                                                    \
+        fd_gpu_affine_body<D>(bits, x, y, n, axes, nd, a, b, alpha);                     \
+    }                                                                                    \
+    FD_KERNEL fd_gpu_add_##sfx(const D::U *x, const D::U *bias, D::U *t,                 \
+                               unsigned long long n, unsigned long long period)          \
+    {                                                                                    \
+        fd_gpu_add_body<D>(x, bias, t, n, period);                                       \
     }
 
 #if defined(FD_GPU_ALL) || defined(FD_GPU_F16)
@@ -538,5 +689,11 @@ FD_KERNEL fd_gpu_mask_bits(fd_u8 *bits, unsigned long long seed, unsigned long l
                            unsigned long long n, unsigned long long threshold, unsigned segs)
 {
     fd_gpu_stream_body<fd_f32, false>(0, 0, bits, seed, offset, n, threshold, 0.0f, 0, segs);
+}
+FD_KERNEL fd_gpu_block_keep(const fd_u8 *drawn, fd_u8 *keep, unsigned long long *kept,
+                            unsigned long long n, unsigned long long h, unsigned long long w,
+                            unsigned long long e, unsigned long long k)
+{
+    fd_gpu_block_body(drawn, keep, kept, n, h, w, e, k);
 }
 #endif

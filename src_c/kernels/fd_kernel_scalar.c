@@ -76,9 +76,7 @@ FD_APPLY64G_FROM_WORD(bf16, uint16_t, float)
     {                                                                         \
         (void)flags;                                                          \
         for (unsigned j = 0; j < FD_GROUP; j++) {                             \
-            const T z = (w >> j) & 1u ? x[j] : alpha;                         \
-            const T az = a * z;                                               \
-            y[j] = az + b;                                                    \
+            y[j] = fd_affine_##sfx((w >> j) & 1u ? x[j] : alpha, a, b);       \
         }                                                                     \
     }
 

@@ -180,4 +180,18 @@ FD_HD uint16_t fd_rule_bf16(uint16_t x, uint16_t y, unsigned keep, float scale, 
     return (uint16_t)(fd_float_to_bf16(v) & m);
 }
 
+/* Alpha dropout's affine rule (SPEC.md 10.3) in the compute type: z is x
+ * where kept and alpha' where dropped, and y = fl(fl(a * z) + b), the
+ * product and the sum each rounded once (float16 and bfloat16 compute in
+ * float32 and round the result once to their type). */
+FD_HD float fd_affine_f32(float z, float a, float b)
+{
+    return FD_ADD_F32(FD_MUL_F32(a, z), b);
+}
+
+FD_HD double fd_affine_f64(double z, double a, double b)
+{
+    return FD_ADD_F64(FD_MUL_F64(a, z), b);
+}
+
 #endif /* FASTDROP_RULES_H */
