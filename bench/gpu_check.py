@@ -10,7 +10,9 @@ It builds fastdrop in place (``python setup.py -q build_ext --inplace``, as
 README says; ``--no-build`` skips that), then, each step timed and recorded:
 
 1. runs the GPU tests (``pytest -q tests/test_cupy.py tests/test_cuda_compile.py
-   tests/test_cuda_emulation.py tests/test_cuda_python.py``);
+   tests/test_cuda_emulation.py tests/test_cuda_python.py
+   tests/test_cuda_variants.py``; the last runs every variant on the device
+   against the CPU);
 2. checks that the GPU's outputs and packed masks equal the CPU's bit for
    bit over a grid of sizes, dtypes, p and offsets (forward with and without
    the mask, backward from the mask and from the seed, with accumulation);
@@ -50,7 +52,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = ["tests/test_cupy.py", "tests/test_cuda_compile.py", "tests/test_cuda_emulation.py",
-         "tests/test_cuda_python.py"]
+         "tests/test_cuda_python.py", "tests/test_cuda_variants.py"]
 DTYPES = ["float16", "float32", "float64"]
 P_VALUES = [0.0, 2.0**-32, 0.1, 0.5, 1.0 - 2.0**-32, 1.0]
 SMALL_SIZES = [1, 7, 8, 9, 63, 2047, 2048, 2049, 65_537]

@@ -164,9 +164,9 @@ def refuse_foreign(x, name: str) -> None:
             )
     elif is_cupy_array(x):
         raise TypeError(
-            f"{name} is a CuPy array (GPU memory): only dropout, dropout_forward, "
-            f"dropout_backward, Generator and Dropout (without noise shapes) run on CuPy "
-            f"arrays; for this call pass cupy.asnumpy({name})"
+            f"{name} is a CuPy array (GPU memory): the Gaussian and variational functions "
+            f"and windows (global_shape, global_origin) do not run on CuPy arrays; for this "
+            f"call pass cupy.asnumpy({name})"
         )
     elif lib in ("jax", "jaxlib") and _is_jax_tracer(x):
         raise TypeError(

@@ -66,8 +66,9 @@ def alpha_dropout(x, p=0.5, *, seed=None, offset=0, training=True, out=None, ret
 
     Parameters
     ----------
-    x : array_like of float16, float32, float64 or bfloat16
+    x : array_like of float16, float32, float64 or bfloat16, or cupy.ndarray
         Input, any shape, as in `fastdrop.dropout`.
+        A cupy.ndarray runs on its device, with the CPU's bits (README: GPU).
     p : float, default=0.5
         Drop probability in [0, 1].
     seed, offset, out
@@ -110,9 +111,10 @@ def feature_alpha_dropout(x, p=0.5, *, seed=None, offset=0, data_format="channel
 
     Parameters
     ----------
-    x : array_like of float16, float32, float64 or bfloat16
+    x : array_like of float16, float32, float64 or bfloat16, or cupy.ndarray
         Shape ``(N, C, *spatial)`` for "channels_first" or ``(N, *spatial, C)`` for
         "channels_last", at least 2 dimensions.
+        A cupy.ndarray runs on its device, with the CPU's bits (README: GPU).
     p, seed, offset, training, out, return_mask
         As in `alpha_dropout` (N * C stream elements).
     data_format : {"channels_first", "channels_last"}, default="channels_first"
@@ -156,9 +158,10 @@ def alpha_dropout_backward(grad, mask, *, out=None, accumulate=False):
 
     Parameters
     ----------
-    grad : array_like of float16, float32, float64 or bfloat16
+    grad : array_like of float16, float32, float64 or bfloat16, or cupy.ndarray
         Gradient with respect to the forward's output: the mask's shape or
         one it broadcasts to.
+        A cupy.ndarray runs on its device, with the CPU's bits (README: GPU).
     mask : Mask
         The forward's Mask (``return_mask=True``); a is computed from its p.
     out : numpy.ndarray, optional

@@ -50,8 +50,9 @@ def dropout_add(x, residual, p=0.5, *, bias=None, seed=None, offset=0, store="bi
 
     Parameters
     ----------
-    x : array_like of float16, float32, float64 or bfloat16
+    x : array_like of float16, float32, float64 or bfloat16, or cupy.ndarray
         The branch output (the noise array: x.size stream elements).
+        A cupy.ndarray runs on its device, with the CPU's bits (README: GPU).
     residual : array_like
         The skip connection: x's shape and dtype.
     p : float, default=0.5
@@ -144,8 +145,9 @@ def dropout_add_backward(grad, mask, *, bias_shape=None):
 
     Parameters
     ----------
-    grad : array_like of float16, float32, float64 or bfloat16
+    grad : array_like of float16, float32, float64 or bfloat16, or cupy.ndarray
         Gradient with respect to the output, the mask's shape.
+        A cupy.ndarray runs on its device (README: GPU).
     mask : Mask
         From `dropout_add`.
     bias_shape : tuple of int, optional
@@ -157,7 +159,8 @@ def dropout_add_backward(grad, mask, *, bias_shape=None):
         ``dropout_backward(grad, mask)``.
     dbias : numpy.ndarray or None
         dx summed (``numpy.sum``, in dx's dtype) over the axes the bias was
-        broadcast along, in bias_shape.
+        broadcast along, in bias_shape. On CuPy arrays the sum is
+        ``cupy.sum``, whose order of additions (and so last bits) is CuPy's.
     dresidual : numpy.ndarray
         A copy of grad.
 

@@ -18,8 +18,9 @@ def mc_dropout(x, p=0.5, samples=8, *, seed=None, offset=0, noise_shape=None,
 
     Parameters
     ----------
-    x : array_like of float16, float32, float64 or bfloat16
+    x : array_like of float16, float32, float64 or bfloat16, or cupy.ndarray
         Input, any shape.
+        A cupy.ndarray runs on its device, with the CPU's bits (README: GPU).
     p : float, default=0.5
         Drop probability in [0, 1].
     samples : int, default=8

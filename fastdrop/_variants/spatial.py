@@ -14,9 +14,10 @@ def spatial_dropout(x, p=0.5, *, seed=None, offset=0, data_format="channels_firs
 
     Parameters
     ----------
-    x : array_like of float16, float32, float64 or bfloat16
+    x : array_like of float16, float32, float64 or bfloat16, or cupy.ndarray
         Feature maps of shape ``(N, C, *spatial)`` for "channels_first" or
         ``(N, *spatial, C)`` for "channels_last", at least 3 dimensions.
+        A cupy.ndarray runs on its device, with the CPU's bits (README: GPU).
     p : float, default=0.5
         Probability of dropping a channel, in [0, 1].
     seed, offset, out

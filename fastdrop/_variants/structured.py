@@ -30,8 +30,9 @@ def drop_path(x, p=0.5, *, seed=None, offset=0, mode="row", scale_by_keep=True, 
 
     Parameters
     ----------
-    x : array_like of float16, float32, float64 or bfloat16
+    x : array_like of float16, float32, float64 or bfloat16, or cupy.ndarray
         The branch's output, samples along axis 0 (for mode "row").
+        A cupy.ndarray runs on its device, with the CPU's bits (README: GPU).
     p : float, default=0.5
         Probability of dropping a sample (or the whole input), in [0, 1].
     seed, offset, out
@@ -146,8 +147,9 @@ def drop_block(x, p=0.1, *, block_size=7, seed=None, offset=0, data_format="chan
 
     Parameters
     ----------
-    x : array_like of float16, float32 or float64
+    x : array_like of float16, float32 or float64, or cupy.ndarray
         Feature maps (N, C, H, W) ("channels_first") or (N, H, W, C).
+        A cupy.ndarray runs on its device, with the CPU's bits (README: GPU).
     p : float, default=0.1
         Target fraction of dropped units, in [0, 1].
     block_size : int, default=7
