@@ -49,12 +49,29 @@ class _Numpy:
         x, p, _ = _api._check_common(x, p, "inverted", out, bfloat16=bfloat16)
         return x, p
 
-    copy_of = staticmethod(common.copy_of)
-    draw_bits = staticmethod(noise.draw_bits)
-    forward = staticmethod(noise.forward)
-    apply = staticmethod(noise.apply)
-    affine = staticmethod(noise.affine)
-    read_only = staticmethod(read_only_view)
+    @staticmethod
+    def copy_of(x, out):
+        return common.copy_of(x, out)
+
+    @staticmethod
+    def draw_bits(seed, offset, p, m):
+        return noise.draw_bits(seed, offset, p, m)
+
+    @staticmethod
+    def forward(x, p, seed, offset, scaling, store, out, nshape):
+        return noise.forward(x, p, seed, offset, scaling, store, out, nshape)
+
+    @staticmethod
+    def apply(x, bits, nshape, scale, flags, out=None, keep_out=False):
+        return noise.apply(x, bits, nshape, scale, flags, out, keep_out)
+
+    @staticmethod
+    def affine(x, bits, nshape, a, b, alpha, out=None):
+        return noise.affine(x, bits, nshape, a, b, alpha, out)
+
+    @staticmethod
+    def read_only(bits):
+        return read_only_view(bits)
 
     @staticmethod
     def mask_bits(mask):
@@ -77,7 +94,9 @@ class _Numpy:
         _checks.check_out(out, shape, dtype)
         return out
 
-    shares_memory = staticmethod(np.may_share_memory)
+    @staticmethod
+    def shares_memory(a, b):
+        return np.may_share_memory(a, b)
 
     @staticmethod
     def dropout_add(x, residual, p, bias, seed, offset, store, out):
