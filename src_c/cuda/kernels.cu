@@ -546,16 +546,27 @@ FD_DEV void fd_gpu_bits_body(const fd_u8 *bits, const typename D::U *x, typename
 /* The noise element (SPEC.md 10.1) of call element k. x's shape comes
  * collapsed to nd axes (fastdrop/_gpu/_geometry.py: noise_axes), axis d as
  * axes[2d] = its length and axes[2d + 1] = its stride in the noise array
- * (0 where the mask is broadcast). */
-FD_DEV uint64_t fd_gpu_noise_index(uint64_t k, const unsigned long long *axes, unsigned nd)
+ * (0 where the mask is broadcast). I: the index type, 32 bits for calls of
+ * fewer than 2**32 elements (a 64-bit division is many more instructions on
+ * a GPU), where every length, stride and noise index fits it. */
+template <class I>
+FD_DEV uint64_t fd_gpu_noise_index(I k, const unsigned long long *axes, unsigned nd)
 {
-    uint64_t j = 0;
+    I j = 0;
     for (unsigned d = nd; d-- > 0;) {
-        const uint64_t len = axes[2 * d];
-        j += (k % len) * axes[2 * d + 1];
+        const I len = (I)axes[2 * d];
+        j += (k % len) * (I)axes[2 * d + 1];
         k /= len;
     }
     return j;
+}
+
+FD_DEV uint64_t fd_gpu_noise_at(uint64_t k, uint64_t n, const unsigned long long *axes,
+                                unsigned nd)
+{
+    if (n <= 0xffffffffu)
+        return fd_gpu_noise_index<uint32_t>((uint32_t)k, axes, nd);
+    return fd_gpu_noise_index<uint64_t>(k, axes, nd);
 }
 
 FD_DEV unsigned fd_gpu_bit(const fd_u8 *bits, uint64_t j)
@@ -576,7 +587,7 @@ FD_DEV void fd_gpu_noise_body(const fd_u8 *bits, const typename D::U *x, typenam
                               typename D::S scale, unsigned flags)
 {
     FD_GPU_FOR_ELEMENTS(k, n) {
-        const unsigned keep = fd_gpu_bit(bits, fd_gpu_noise_index(k, axes, nd));
+        const unsigned keep = fd_gpu_bit(bits, fd_gpu_noise_at(k, n, axes, nd));
         const typename D::U yb = (flags & FD_RULE_ACCUMULATE) ? y[k] : (typename D::U)0;
         y[k] = D::rule(x[k], yb, keep, scale, flags);
     }
@@ -589,7 +600,7 @@ FD_DEV void fd_gpu_affine_body(const fd_u8 *bits, const typename D::U *x, typena
                                typename D::S a, typename D::S b, typename D::S alpha)
 {
     FD_GPU_FOR_ELEMENTS(k, n) {
-        const unsigned keep = fd_gpu_bit(bits, fd_gpu_noise_index(k, axes, nd));
+        const unsigned keep = fd_gpu_bit(bits, fd_gpu_noise_at(k, n, axes, nd));
         y[k] = D::affine(x[k], keep, a, b, alpha);
     }
 }
