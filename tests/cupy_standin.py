@@ -2,7 +2,7 @@
 
 ``cupy.ndarray`` is a NumPy subclass whose ``device`` is a stand-in device
 and whose ``data.ptr`` is its address; the module functions the GPU path
-calls are NumPy's. The kernel launches of `fastdrop._gpu._launch` are
+calls are NumPy's (with CuPy's signatures where they differ). The kernel launches of `fastdrop._gpu._launch` are
 replaced by the host build of src_c/cuda/kernels.cu (host_emulation.cpp),
 with the launch geometry `fastdrop._gpu._geometry` computes for a stand-in
 device. So `fastdrop._gpu._api` and `_variants` run unchanged, with their
@@ -73,6 +73,12 @@ def _wrap(a):
     return np.asarray(a).view(ndarray)
 
 
+def _may_share_memory(a, b, max_work=None):
+    if max_work is not None:  # as CuPy: a bounds check only
+        raise NotImplementedError("Only supported for `max_work` is `None`")
+    return np.may_share_memory(a, b)
+
+
 def _module():
     cp = types.ModuleType("cupy")
     cp.ndarray = ndarray
@@ -85,7 +91,7 @@ def _module():
     cp.ascontiguousarray = lambda a: _wrap(np.ascontiguousarray(a))
     cp.broadcast_to = lambda a, shape: _wrap(np.broadcast_to(a, shape))
     cp.arange = lambda *a, **k: _wrap(np.arange(*a, **k))
-    cp.shares_memory = lambda a, b, max_work=None: np.shares_memory(a, b, max_work=max_work)
+    cp.may_share_memory = _may_share_memory
     cp.asnumpy = np.asarray
     cp.cuda = types.SimpleNamespace(Device=lambda id_=0: Device(id_))
     return cp

@@ -244,6 +244,13 @@ def test_mc_dropout(cp, dtype, nshape):
     assert fastdrop.mc_dropout(cp.put(x), 0.5, 4, seed=3, offset=1, noise_shape=nshape,
                                out=out) is out
     _same(cp, out, yc)
+    # x inside out: read before the samples overwrite it, as on the CPU
+    buf_c = np.zeros((4, 3, 7), dtype)
+    buf_c[2] = x
+    buf_g = cp.put(buf_c)
+    fastdrop.mc_dropout(buf_c[2], 0.5, 4, seed=3, noise_shape=nshape, out=buf_c)
+    fastdrop.mc_dropout(buf_g[2], 0.5, 4, seed=3, noise_shape=nshape, out=buf_g)
+    _same(cp, buf_g, buf_c)
 
 
 @pytest.mark.parametrize("make, shape", [

@@ -134,7 +134,7 @@ class Ops:
 
     @staticmethod
     def shares_memory(a, b):
-        return bool(cupy.shares_memory(a, b, max_work=0))  # bounds only, as np.may_share_memory
+        return bool(cupy.may_share_memory(a, b))  # bounds only, as np.may_share_memory
 
     def dropout_add(self, x, residual, p, bias, seed, offset, store, out):
         """residual + dropout(x + bias) (SPEC.md 10.4): t = x + bias by the add
