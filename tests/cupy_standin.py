@@ -2,12 +2,13 @@
 
 ``cupy.ndarray`` is a NumPy subclass whose ``device`` is a stand-in device
 and whose ``data.ptr`` is its address; the module functions the GPU path
-calls are NumPy's (with CuPy's signatures where they differ). The kernel launches of `fastdrop._gpu._launch` are
-replaced by the host build of src_c/cuda/kernels.cu (host_emulation.cpp),
-with the launch geometry `fastdrop._gpu._geometry` computes for a stand-in
-device. So `fastdrop._gpu._api` and `_variants` run unchanged, with their
-real kernel arguments, and only CuPy itself and the GPU's arithmetic are
-not exercised (tests/test_cupy.py does that on a GPU machine).
+calls are NumPy's (with CuPy's signatures where they differ), and
+``cupy.RawModule`` gives kernels that run in the host build of
+src_c/cuda/kernels.cu (host_emulation.cpp). So `fastdrop._gpu._api`,
+`_variants` and `_launch` run unchanged, with their real kernel arguments
+and launch geometry; only CuPy itself and the GPU's arithmetic are not
+exercised (the device run of tests/test_cuda_variants.py and
+tests/test_cupy.py do that on a GPU machine).
 """
 
 from __future__ import annotations
@@ -18,35 +19,13 @@ import types
 
 import numpy as np
 
-from fastdrop._gpu import _geometry, _source
-
 _u64, _uint, _dbl, _ptr, _int = (ctypes.c_uint64, ctypes.c_uint, ctypes.c_double,
                                  ctypes.c_void_p, ctypes.c_int)
 
 
-class Device:
-    """cupy.cuda.Device: a context manager, equal to itself."""
-
-    def __init__(self, id_=0):
-        self.id = id_
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def __eq__(self, other):
-        return isinstance(other, Device) and other.id == self.id
-
-    def __hash__(self):
-        return hash(self.id)
-
-    def __repr__(self):
-        return f"<CUDA Device {self.id}>"
 
 
-DEVICE = Device(0)
+_current = {"device": None}  # the stand-in device of the installed module
 
 
 class _Memory:
@@ -59,7 +38,7 @@ class ndarray(np.ndarray):
 
     @property
     def device(self):
-        return DEVICE
+        return _current["device"]
 
     @property
     def data(self):
@@ -79,8 +58,9 @@ def _may_share_memory(a, b, max_work=None):
     return np.may_share_memory(a, b)
 
 
-def _module():
+def _module(device, kernels):
     cp = types.ModuleType("cupy")
+    cp.kernels = kernels
     cp.ndarray = ndarray
     for name in ("uint8", "uint64", "bool_", "float16", "float32", "float64"):
         setattr(cp, name, getattr(np, name))
@@ -93,7 +73,8 @@ def _module():
     cp.arange = lambda *a, **k: _wrap(np.arange(*a, **k))
     cp.may_share_memory = _may_share_memory
     cp.asnumpy = np.asarray
-    cp.cuda = types.SimpleNamespace(Device=lambda id_=0: Device(id_))
+    cp.cuda = types.SimpleNamespace(Device=lambda id_=0: device)
+    cp.RawModule = lambda code, options=(): kernels
     return cp
 
 
@@ -102,13 +83,42 @@ def asdevice(a):
     return _wrap(np.array(a, copy=True))
 
 
-class Launcher:
-    """`fastdrop._gpu._launch` on the host emulation, for a device of sm_count
-    multiprocessors of max_threads resident threads each."""
+_ITEMSIZE = {"f16": 2, "f32": 4, "f64": 8}
 
-    def __init__(self, lib, sm_count=2, max_threads=256):
+
+class Device:
+    """cupy.cuda.Device: a context manager, equal to itself, with the attributes
+    `fastdrop._gpu._launch` reads."""
+
+    def __init__(self, id_=0, sm_count=2, max_threads=256):
+        self.id = id_
+        self.attributes = {"MultiProcessorCount": sm_count,
+                           "MaxThreadsPerMultiProcessor": max_threads}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def __eq__(self, other):
+        return isinstance(other, Device) and other.id == self.id
+
+    def __hash__(self):
+        return hash(self.id)
+
+    def __repr__(self):
+        return f"<CUDA Device {self.id}>"
+
+
+class Kernels:
+    """cupy.RawModule over the host emulation: get_function(name) launches
+    fd_emu_<kernel> of host_emulation.cpp with the kernel's own arguments, as
+    `fastdrop._gpu._launch` passes them (arrays by address, NULL as 0), and
+    the item size first for the per-dtype kernels."""
+
+    def __init__(self, lib):
         self.lib = lib
-        self.props = (sm_count, max_threads)
         lib.fd_emu_noise_apply.argtypes = [_int, _ptr, _ptr, _ptr, _u64, _ptr, _uint, _dbl,
                                            _uint, _uint, _uint]
         lib.fd_emu_noise_affine.argtypes = [_int, _ptr, _ptr, _ptr, _u64, _ptr, _uint, _dbl,
@@ -116,99 +126,39 @@ class Launcher:
         lib.fd_emu_add.argtypes = [_int, _ptr, _ptr, _ptr, _u64, _u64, _uint, _uint]
         lib.fd_emu_block_keep.argtypes = [_ptr, _ptr, _ptr, _u64, _u64, _u64, _u64, _u64,
                                           _uint, _uint]
+        self.launches: list[str] = []
 
-    @staticmethod
-    def _check(rc):
-        assert rc == 0, f"emulated launch failed with {rc}"
+    def get_function(self, name):
+        base, _, sfx = name.rpartition("_")
+        if sfx in _ITEMSIZE:
+            entry, lead = base.replace("fd_gpu_", "fd_emu_", 1), [_ITEMSIZE[sfx]]
+        else:
+            entry, lead = name.replace("fd_gpu_", "fd_emu_", 1), []
+        fn = getattr(self.lib, entry)
 
-    @staticmethod
-    def _p(a):
-        return None if a is None else a.ctypes.data
+        def launch(grid, block, args):
+            values = [a.data.ptr if isinstance(a, ndarray) else a.item()
+                      if isinstance(a, np.generic) else a for a in args]
+            self.launches.append(name)
+            rc = fn(*lead, *values, grid[0], block[0])
+            assert rc == 0, f"emulated launch of {name} failed with {rc}"
 
-    def dropout(self, x, y, bits, seed, offset, threshold, scale, flags):
-        n = x.size
-        if n == 0:
-            return
-        stream = _source.stream_constants()
-        geo = _geometry.stream_geometry(n, offset, *self.props, stream)
-        flags |= _geometry.vector_flag((x.data.ptr, y.data.ptr), offset, x.itemsize,
-                                       stream["PARTS"])
-        self._check(self.lib.fd_emu_dropout(x.itemsize, self._p(x), self._p(y), self._p(bits),
-                                            seed, offset, n, threshold, float(scale), flags,
-                                            geo.segments, geo.grid, geo.block))
-
-    def mask_bits(self, bits, seed, offset, threshold, n):
-        if n == 0:
-            return
-        geo = _geometry.stream_geometry(n, offset, *self.props, _source.stream_constants())
-        self._check(self.lib.fd_emu_mask_bits(self._p(bits), seed, offset, n, threshold,
-                                              geo.segments, geo.grid, geo.block))
-
-    def apply_bits(self, bits, x, y, scale, flags):
-        n = x.size
-        if n == 0:
-            return
-        geo = _geometry.apply_geometry(n, *self.props)
-        flags |= _geometry.vector_flag((x.data.ptr, y.data.ptr), 0, x.itemsize,
-                                       _geometry.APPLY_RUN)
-        self._check(self.lib.fd_emu_apply_bits(x.itemsize, self._p(bits), self._p(x),
-                                               self._p(y), n, float(scale), flags, geo.grid,
-                                               geo.block))
-
-    def _axes(self, shape, nshape):
-        pairs = _geometry.noise_axes(tuple(shape), tuple(nshape))
-        return (pairs if pairs.size else np.zeros(2, np.uint64)), pairs.size // 2
-
-    def noise_apply(self, bits, x, y, nshape, scale, flags):
-        n = x.size
-        if n == 0:
-            return
-        axes, nd = self._axes(x.shape, nshape)
-        geo = _geometry.element_geometry(n, *self.props)
-        self._check(self.lib.fd_emu_noise_apply(x.itemsize, self._p(bits), self._p(x),
-                                                self._p(y), n, axes.ctypes.data, nd,
-                                                float(scale), flags, geo.grid, geo.block))
-
-    def noise_affine(self, bits, x, y, nshape, a, b, alpha):
-        n = x.size
-        if n == 0:
-            return
-        axes, nd = self._axes(x.shape, nshape)
-        geo = _geometry.element_geometry(n, *self.props)
-        self._check(self.lib.fd_emu_noise_affine(x.itemsize, self._p(bits), self._p(x),
-                                                 self._p(y), n, axes.ctypes.data, nd,
-                                                 float(a), float(b), float(alpha), geo.grid,
-                                                 geo.block))
-
-    def add(self, x, bias, t, period):
-        n = x.size
-        if n == 0:
-            return
-        geo = _geometry.element_geometry(n, *self.props)
-        self._check(self.lib.fd_emu_add(x.itemsize, self._p(x), self._p(bias), self._p(t), n,
-                                        period, geo.grid, geo.block))
-
-    def block_keep(self, drawn, keep, h, w, e, k, n):
-        if n == 0:
-            return 0
-        kept = np.zeros(1, np.uint64)
-        geo = _geometry.element_geometry(-(-n // 8), *self.props)
-        self._check(self.lib.fd_emu_block_keep(self._p(drawn), self._p(keep), kept.ctypes.data,
-                                               n, h, w, e, k, geo.grid, geo.block))
-        return int(kept[0])
+        return launch
 
 
-LAUNCHES = ("dropout", "mask_bits", "apply_bits", "noise_apply", "noise_affine", "add",
-            "block_keep")
-
-
-def install(monkeypatch, launcher):
-    """Puts the stand-in CuPy in sys.modules and the GPU path's modules on it, with
-    their launches on `launcher`; monkeypatch undoes it all. Returns the module."""
+def install(monkeypatch, lib, sm_count=2, max_threads=256):
+    """Puts the stand-in CuPy in sys.modules, its device of sm_count
+    multiprocessors of max_threads resident threads, and the GPU path's
+    modules imported afresh on it, their kernels run by the host emulation
+    lib; monkeypatch undoes it all. Returns the stand-in module; its
+    ``kernels.launches`` lists the kernels launched."""
     import fastdrop._gpu as gpu
 
-    cp = _module()
+    device = Device(0, sm_count, max_threads)
+    kernels = Kernels(lib)
+    cp = _module(device, kernels)
     monkeypatch.setitem(sys.modules, "cupy", cp)
+    monkeypatch.setitem(_current, "device", device)
     for name in ("_api", "_launch", "_variants"):
         # set first, so that undoing restores what was there or removes the
         # modules imported on the stand-in
@@ -217,8 +167,6 @@ def install(monkeypatch, launcher):
         monkeypatch.delitem(sys.modules, key)
         monkeypatch.setattr(gpu, name, getattr(gpu, name, None), raising=False)
         monkeypatch.delattr(gpu, name)
-    from fastdrop._gpu import _api, _launch, _variants  # noqa: F401  (imported on the stand-in)
+    from fastdrop._gpu import _api, _variants  # noqa: F401  (imported on the stand-in)
 
-    for name in LAUNCHES:
-        monkeypatch.setattr(_launch, name, getattr(launcher, name))
     return cp

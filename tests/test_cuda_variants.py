@@ -20,7 +20,7 @@ import pytest
 import fastdrop
 from conftest import DTYPES, random_floats
 from cuda_helpers import build_emulation, same_bits
-from cupy_standin import Launcher, asdevice, install
+from cupy_standin import asdevice, install
 
 
 def _host(a):
@@ -44,7 +44,7 @@ def _real_cupy():
     if count == 0:
         pytest.skip("no CUDA device is visible: the device run needs one")
     return types.SimpleNamespace(ndarray=cupy.ndarray, put=lambda a: cupy.array(a, copy=True),
-                                 get=cupy.asnumpy)
+                                 get=cupy.asnumpy, launches=None)
 
 
 @pytest.fixture(params=[(2, 256), (1, 32), "device"], ids=["two-sm", "small-grid", "device"])
@@ -54,8 +54,9 @@ def cp(request, monkeypatch):
     if request.param == "device":
         return _real_cupy()
     emulation = request.getfixturevalue("emulation")
-    mod = install(monkeypatch, Launcher(emulation, *request.param))
-    return types.SimpleNamespace(ndarray=mod.ndarray, put=asdevice, get=_host)
+    mod = install(monkeypatch, emulation, *request.param)
+    return types.SimpleNamespace(ndarray=mod.ndarray, put=asdevice, get=_host,
+                                 launches=mod.kernels.launches)
 
 
 def _data(shape, dtype, seed=0):
@@ -304,3 +305,26 @@ def test_bad_arguments_name_themselves_on_the_gpu(cp):
         fastdrop.dropout(x, 0.5, seed=1, noise_shape=(2, 2, 1, 1))
     with pytest.raises(TypeError, match="x"):
         fastdrop.alpha_dropout(cp.put(np.ones(3, np.int32)), 0.5, seed=1)
+
+
+def test_each_variant_runs_its_kernels(cp):
+    """The stand-in records the kernels launched: each variant's own kernels ran."""
+    if cp.launches is None:
+        pytest.skip("the device does not record its launches")
+    x = cp.put(_data((2, 3, 4, 5), np.float32))
+    cases = [
+        (lambda: fastdrop.spatial_dropout(x, 0.5, seed=1),
+         ["fd_gpu_mask_bits", "fd_gpu_noise_apply_f32"]),
+        (lambda: fastdrop.alpha_dropout(x, 0.5, seed=1), ["fd_gpu_mask_bits",
+                                                          "fd_gpu_noise_affine_f32"]),
+        (lambda: fastdrop.drop_block(x, 0.5, block_size=3, seed=1),
+         ["fd_gpu_mask_bits", "fd_gpu_block_keep", "fd_gpu_apply_bits_f32"]),
+        (lambda: fastdrop.dropout_add(x, x, 0.5, bias=cp.put(np.ones(5, np.float32)), seed=1),
+         ["fd_gpu_add_f32", "fd_gpu_dropout_f32"]),
+        (lambda: fastdrop.dropout(x, 0.5, seed=1, noise_shape=(2, 3, 4, 5)),
+         ["fd_gpu_dropout_f32"]),
+    ]
+    for call, kernels in cases:
+        del cp.launches[:]
+        call()
+        assert cp.launches == kernels

@@ -96,30 +96,31 @@ def _axes(shape, nshape):
     return cupy.asarray(pairs if nd else np.zeros(2, np.uint64)), nd
 
 
-def noise_apply(bits, x, y, nshape, scale: float, flags: int) -> None:
-    """y = dropout of x under the packed bits of the noise shape nshape, broadcast over x."""
+def _broadcast_launch(name: str, make_args, bits, x, y, nshape) -> None:
+    """Launches fd_gpu_<name>_<dtype> over x's elements with the arguments
+    make_args(bits, x, y, n, axes, nd) (nothing for an empty x)."""
     n = x.size
     if n == 0:
         return
     axes, nd = _axes(x.shape, nshape)
     geo = _geometry.element_geometry(n, *device_properties())
     kind = KIND[x.dtype]
-    args = _geometry.noise_args(bits, x, y, n, axes, nd, _geometry.scale_scalar(x.dtype, scale),
-                                flags)
-    module(kind).get_function(f"fd_gpu_noise_apply_{kind}")((geo.grid,), (geo.block,), args)
+    args = make_args(bits, x, y, n, axes, nd)
+    module(kind).get_function(f"fd_gpu_{name}_{kind}")((geo.grid,), (geo.block,), args)
+
+
+def noise_apply(bits, x, y, nshape, scale: float, flags: int) -> None:
+    """y = dropout of x under the packed bits of the noise shape nshape, broadcast over x."""
+    s = _geometry.scale_scalar(x.dtype, scale)
+    _broadcast_launch("noise_apply", lambda *a: _geometry.noise_args(*a, s, flags),
+                      bits, x, y, nshape)
 
 
 def noise_affine(bits, x, y, nshape, a: float, b: float, alpha: float) -> None:
     """y = alpha dropout's affine rule of x under the noise bits (SPEC.md 10.3)."""
-    n = x.size
-    if n == 0:
-        return
-    axes, nd = _axes(x.shape, nshape)
-    geo = _geometry.element_geometry(n, *device_properties())
-    kind = KIND[x.dtype]
-    cast = lambda v: _geometry.scale_scalar(x.dtype, v)  # noqa: E731
-    args = _geometry.affine_args(bits, x, y, n, axes, nd, cast(a), cast(b), cast(alpha))
-    module(kind).get_function(f"fd_gpu_noise_affine_{kind}")((geo.grid,), (geo.block,), args)
+    consts = [_geometry.scale_scalar(x.dtype, v) for v in (a, b, alpha)]
+    _broadcast_launch("noise_affine", lambda *args: _geometry.affine_args(*args, *consts),
+                      bits, x, y, nshape)
 
 
 def add(x, bias, t, period: int) -> None:

@@ -27,15 +27,9 @@ def _operand(value, name: str, x, broadcast: bool):
         raise TypeError(f"{name} must have x's dtype {x.dtype}, got {value.dtype}")
     if value.device != x.device:
         raise ValueError(f"{name} must be on x's device {x.device}, got {value.device}")
-    if broadcast:
-        try:
-            shape = np.broadcast_shapes(value.shape, x.shape)
-        except ValueError:
-            shape = None
-        if shape != x.shape:
-            raise ValueError(f"{name} must broadcast to x's shape {x.shape}, got {value.shape}")
-    elif value.shape != x.shape:
-        raise ValueError(f"{name} must have x's shape {x.shape}, got {value.shape}")
+    from fastdrop._variants.fused import check_operand_shape
+
+    check_operand_shape(tuple(value.shape), x.shape, name, broadcast)
     return value
 
 

@@ -15,16 +15,22 @@ def _operand(value, name: str, x: np.ndarray, broadcast: bool) -> np.ndarray:
     if a.dtype != x.dtype and not (a.dtype.kind == x.dtype.kind == "f" and a.dtype.itemsize
                                    == x.dtype.itemsize):  # either byte order
         raise TypeError(f"{name} must have x's dtype {x.dtype}, got {a.dtype}")
+    check_operand_shape(a.shape, x.shape, name, broadcast)
+    return a
+
+
+def check_operand_shape(shape: tuple, xshape: tuple, name: str, broadcast: bool) -> None:
+    """ValueError naming the operand unless its shape is x's (or, with broadcast,
+    broadcasts to x's)."""
     if broadcast:
         try:
-            shape = np.broadcast_shapes(a.shape, x.shape)
+            ok = np.broadcast_shapes(shape, xshape) == xshape
         except ValueError:
-            shape = None
-        if shape != x.shape:
-            raise ValueError(f"{name} must broadcast to x's shape {x.shape}, got {a.shape}")
-    elif a.shape != x.shape:
-        raise ValueError(f"{name} must have x's shape {x.shape}, got {a.shape}")
-    return a
+            ok = False
+        if not ok:
+            raise ValueError(f"{name} must broadcast to x's shape {xshape}, got {shape}")
+    elif shape != xshape:
+        raise ValueError(f"{name} must have x's shape {xshape}, got {shape}")
 
 
 def _periodic_bias(bias: np.ndarray, shape: tuple) -> np.ndarray:
