@@ -328,3 +328,30 @@ def test_each_variant_runs_its_kernels(cp):
         del cp.launches[:]
         call()
         assert cp.launches == kernels
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_non_contiguous_inputs_and_outputs(cp, dtype):
+    """x read in C order of its shape, out written through its strides, as on the CPU."""
+    base = _data((5, 8, 6, 3), dtype)
+    x = base.transpose(0, 3, 2, 1)  # (5, 3, 6, 8), not contiguous
+    xg = cp.put(base).transpose(0, 3, 2, 1)
+    calls = [
+        lambda a, **k: fastdrop.spatial_dropout(a, 0.4, seed=2, **k),
+        lambda a, **k: fastdrop.alpha_dropout(a, 0.4, seed=2, **k),
+        lambda a, **k: fastdrop.drop_block(a, 0.3, block_size=3, seed=2, **k),
+        lambda a, **k: fastdrop.drop_path(a, 0.4, seed=2, **k),
+        lambda a, **k: fastdrop.dropout(a, 0.4, seed=2, broadcast_dims=(1,), **k),
+    ]
+    for call in calls:
+        yc = call(x)
+        _same(cp, call(xg), yc)
+        out_c = np.zeros((5, 3, 6, 16), dtype)[..., ::2]
+        out_g = cp.put(np.zeros((5, 3, 6, 16), dtype))[..., ::2]
+        assert call(xg, out=out_g) is out_g
+        call(x, out=out_c)
+        _same(cp, out_g, out_c)
+    r = _data((5, 3, 6, 8), dtype, seed=9)
+    yc, _ = fastdrop.dropout_add(x, r, 0.5, bias=r[0, :, :1, :], seed=4)
+    yg, _ = fastdrop.dropout_add(xg, cp.put(r), 0.5, bias=cp.put(r)[0, :, :1, :], seed=4)
+    _same(cp, yg, yc)
