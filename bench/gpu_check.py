@@ -22,7 +22,7 @@ README says; ``--no-build`` skips that), then, each step timed and recorded:
    the same array (the roofline) and ``torch.nn.functional.dropout`` /
    ``torch.ops.aten.native_dropout_backward`` on CUDA, and checks the targets
    (>= 85 % of copy bandwidth at 2**28 elements, faster than torch at every
-   size). Each fastdrop row is timed through the public function and, as
+   size), and the variants beside them (reported, no targets). Each fastdrop row is timed through the public function and, as
    "kernel ...", through the launch alone (fastdrop/_gpu/_launch.py), so
    the Python cost of a call shows at the small sizes.
 
@@ -171,6 +171,10 @@ def bytes_moved(n):
         "kernel backward (bits)": 2 * data + bits,
         "torch dropout": 2 * data + bool_mask,
         "torch dropout backward": 2 * data + bool_mask,
+        "spatial_dropout (N, 64, 16, 16)": 2 * data,
+        "alpha_dropout": 2 * data + bits,
+        "drop_block k=7 (N, 64, 16, 16)": 2 * data + 2 * bits,
+        "dropout_add": 3 * data + bits,
     }
 
 
@@ -198,6 +202,14 @@ def benchmark(fastdrop, cp, torch, args):
             "kernel backward (bits)": lambda: _launch.apply_bits(mask.bits, g, dx, 2.0,
                                                                  _core.SCALE),
         }
+        if n % (64 * 16 * 16) == 0:  # the variants, on (N, C, H, W) maps where they fit
+            x4, y4 = x.reshape(-1, 64, 16, 16), y.reshape(-1, 64, 16, 16)
+            ops["spatial_dropout (N, 64, 16, 16)"] = lambda: fastdrop.spatial_dropout(
+                x4, 0.5, seed=1, out=y4)
+            ops["alpha_dropout"] = lambda: fastdrop.alpha_dropout(x, 0.5, seed=1, out=y)
+            ops["drop_block k=7 (N, 64, 16, 16)"] = lambda: fastdrop.drop_block(
+                x4, 0.1, seed=1, out=y4)
+            ops["dropout_add"] = lambda: fastdrop.dropout_add(x, g, 0.5, seed=1, out=y)
         if torch is not None:
             xt, gt = torch.from_dlpack(x), torch.from_dlpack(g)
             _, tmask = torch.ops.aten.native_dropout(xt, 0.5, True)
@@ -209,7 +221,8 @@ def benchmark(fastdrop, cp, torch, args):
             t = time_gpu(cp, fn, args.repeats)
             rows.append({"log2": log2, "n": n, "op": name, "seconds": t,
                          "bytes": moved[name], "GB/s": moved[name] / t / 1e9})
-        del x, y, g, dx, mask, bits, ops
+        x4 = y4 = None  # the views hold x and y
+        del x, y, g, dx, mask, bits, ops, x4, y4
         if torch is not None:
             del xt, gt, tmask
             torch.cuda.empty_cache()
