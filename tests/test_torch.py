@@ -532,5 +532,25 @@ def test_cuda_tensors_give_the_cpu_bits(dtype, store):
         (dx,) = torch.autograd.grad(yg, xg, g.cuda())
         mask = fastdrop.dropout_forward(x.numpy(), 0.3, seed=5, offset=3)[1]
         assert same(dx.cpu(), fastdrop.dropout_backward(g.numpy(), mask))
-    with pytest.raises(TypeError, match="plain dropout only"):
-        ft.dropout2d(torch.ones(2, 3, 4, 4, device="cuda"), 0.5)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("name", CASE_NAMES)
+def test_cuda_variants_give_the_cpu_bits(name, dtype):
+    """Every variant on a CUDA tensor: the CuPy path, the NumPy API's bits, forward
+    (eager and with autograd) and backward."""
+    _cuda_or_skip()
+    _, fn, shape, np_forward, np_backward = _case(name)
+    x = _tensor(shape, dtype, seed=len(name))
+    g = _tensor(shape, dtype, seed=len(name) + 1)
+    y_np, mask = np_forward(x.numpy(), seed=11, offset=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # dropout2d on 3-D input warns, as torch's does
+        y = fn(x.cuda(), seed=11, offset=5)
+        assert y.is_cuda and same(y.cpu(), y_np)
+        xg = x.cuda().requires_grad_()
+        yg = fn(xg, seed=11, offset=5)
+    assert same(yg.detach().cpu(), y_np)
+    (dx,) = torch.autograd.grad(yg, xg, g.cuda())
+    assert same(dx.cpu(), np_backward(g.numpy(), mask))

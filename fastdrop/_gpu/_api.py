@@ -267,10 +267,20 @@ def packed_bits(mask):
     return _mask_bits_of(mask, mask._bits)
 
 
+def _keep_flags(bits, n: int):
+    """The first n keep bits of packed bits as a uint8 cupy array of 0s and 1s."""
+    with bits.device:
+        shifts = cupy.arange(8, dtype=cupy.uint8)
+        return ((bits[:, None] >> shifts) & 1).reshape(-1)[:n]
+
+
+def kept_count(bits, n: int) -> int:
+    """How many of the first n packed bits are set (kept elements)."""
+    return int(_keep_flags(bits, n).sum(dtype=cupy.uint64)) if n else 0
+
+
 def to_bool(mask):
     """The keep mask of a GPU Mask as a boolean cupy array of the mask's shape."""
     bits = packed_bits(mask)
     with bits.device:
-        shifts = cupy.arange(8, dtype=cupy.uint8)
-        keep = ((bits[:, None] >> shifts) & 1).reshape(-1)[: mask.size]
-        return keep.astype(cupy.bool_).reshape(mask.shape)
+        return _keep_flags(bits, mask.size).astype(cupy.bool_).reshape(mask.shape)

@@ -69,7 +69,8 @@ def _no_bits(device) -> torch.Tensor:
 
 
 def _numpy_forward(x, y, p, seed, offset, store, noise_shape, kind, block_size=0):
-    """fastdrop's NumPy function for kind on arrays x and y (out); returns the Mask or None."""
+    """fastdrop's function for kind on arrays x and y (out), NumPy arrays or CuPy
+    arrays alike; returns y (store None) or (y, Mask)."""
     nshape = tuple(noise_shape) if noise_shape else None
     if kind == BLOCK:
         return fastdrop.drop_block(x, p, block_size=block_size, seed=seed, offset=offset, out=y,
@@ -97,22 +98,20 @@ def eager(x: torch.Tensor, p: float, seed, offset: int, noise_shape, kind: int,
         _numpy_forward(_arrays.host(x), yn, p, seed, offset, None, noise_shape, kind,
                        block_size)
         return y
-    y = _cuda_forward(x, p, seed, offset, False, noise_shape, kind)[0]
+    y = _cuda_forward(x, p, seed, offset, False, noise_shape, kind, block_size)[0]
     if inplace:
         x.copy_(y)
         return x
     return y
 
 
-def _cuda_forward(x, p, seed, offset, store_bits, noise_shape, kind):
-    if kind != DROPOUT or noise_shape:
-        raise TypeError("input is a CUDA tensor: fastdrop's GPU path runs plain dropout only "
-                        "(no noise shapes, channel, alpha or DropPath variants); pass input.cpu()")
+def _cuda_forward(x, p, seed, offset, store_bits, noise_shape, kind, block_size=0):
+    """(output, bits, the seed used) of a CUDA tensor: the CuPy path of the same
+    public function as on the CPU (every kind), on torch's current stream."""
     with _arrays.on_torch_stream(x):
         y = torch.empty(x.shape, dtype=x.dtype, device=x.device)
-        _, mask = fastdrop.dropout_forward(_arrays.gpu(x), p, seed=seed, offset=offset,
-                                           store="bits" if store_bits else "seed",
-                                           out=_arrays.gpu(y))
+        mask = _numpy_forward(_arrays.gpu(x), _arrays.gpu(y), p, seed, offset,
+                              "bits" if store_bits else "seed", noise_shape, kind, block_size)[1]
         bits = _arrays.from_gpu(mask.bits) if store_bits else _no_bits(x.device)
     return y, bits, mask.seed
 
@@ -120,7 +119,7 @@ def _cuda_forward(x, p, seed, offset, store_bits, noise_shape, kind):
 def forward_impl(input, p, seed, offset, store_bits, noise_shape, kind, block_size=0):
     """(output, bits, the seed used) of a checked call; seed None draws from the default stream."""
     if _arrays.device(input) == "cuda":
-        return _cuda_forward(input, p, seed, offset, store_bits, noise_shape, kind)
+        return _cuda_forward(input, p, seed, offset, store_bits, noise_shape, kind, block_size)
     y, yn = _arrays.new_host(input.shape, input.dtype)
     store = "bits" if store_bits else "seed"  # alpha dropout's callers always keep the bits
     mask = _numpy_forward(_arrays.host(input), yn, p, seed, offset, store, noise_shape, kind,
@@ -168,12 +167,18 @@ def backward_impl(grad, bits, seed_u, p, offset, store_bits, mask_shape, kind):
     m = math.prod(shape)
     scaling = "classic" if kind == UNSCALED else "inverted"
     on_gpu = _arrays.device(grad, "grad") == "cuda"
+    backward = fastdrop.alpha_dropout_backward if kind == ALPHA else fastdrop.dropout_backward
     if on_gpu:
+        from fastdrop._gpu import _api as gpu_api
+
         with _arrays.on_torch_stream(grad):
             dx = torch.empty(grad.shape, dtype=grad.dtype, device=grad.device)
             gbits = _arrays.gpu(bits) if store_bits else None
+            if kind == BLOCK and gbits is not None:  # DropBlock's p: the fraction dropped
+                kept = gpu_api.kept_count(gbits, m)
+                p = 1.0 - kept / m if m else 0.0
             mask = Mask._checked(shape, m, p, seed_u, offset, scaling, gbits)
-            fastdrop.dropout_backward(_arrays.gpu(grad), mask, out=_arrays.gpu(dx))
+            backward(_arrays.gpu(grad), mask, out=_arrays.gpu(dx))
         return dx
     dx, dxn = _arrays.new_host(grad.shape, grad.dtype)
     hbits = bits.detach().numpy() if store_bits else None
@@ -181,7 +186,6 @@ def backward_impl(grad, bits, seed_u, p, offset, store_bits, mask_shape, kind):
         kept = int(np.unpackbits(hbits, count=m, bitorder="little").sum())
         p = 1.0 - kept / m if m else 0.0
     mask = Mask(shape, p, seed=seed_u, offset=offset, scaling=scaling, bits=hbits)
-    backward = fastdrop.alpha_dropout_backward if kind == ALPHA else fastdrop.dropout_backward
     backward(_arrays.host(grad), mask, out=dxn)
     return dx
 
