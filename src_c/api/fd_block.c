@@ -29,6 +29,10 @@
 
 #define FD_BLOCK_RING 4096u /* V words kept per row (a power of 2) */
 
+/* Words of each of a band's two buffers (on the stack), and at most of a
+ * map's mask of valid centres. */
+#define FD_BLOCK_WORDS 4096u
+
 typedef struct fd_bcall {
     const uint8_t *drawn;
     uint8_t *keep;
@@ -37,6 +41,11 @@ typedef struct fd_bcall {
     uint64_t h, rowbits, e, k;
     uint64_t vrow_lo, vrow_hi;      /* valid centre rows */
     uint64_t vlo, vhi;              /* valid centre bits of a row */
+    uint64_t reach_lo, reach_hi;    /* bits a keep bit's window reaches back, ahead */
+    size_t extra;                   /* a band's buffer words beyond its output words */
+    size_t pmask_words;             /* words of pmask, 0 for none */
+    uint64_t pmask[FD_BLOCK_WORDS]; /* where a map is a whole number of words
+                                     * that fits: its valid centres' bits */
     _Atomic uint64_t kept;
 } fd_bcall;
 
@@ -143,7 +152,7 @@ FD_INLINE void fd_sink_flush(fd_bitsink *s)
         s->out[i] = (uint8_t)(s->acc >> (8 * i));
 }
 
-static void range_block(void *c_, size_t lo, size_t hi)
+static void range_block_wide(void *c_, size_t lo, size_t hi)
 {
     fd_bcall *c = (fd_bcall *)c_;
     const uint64_t R = c->rowbits, left = c->k / 2, right = c->k - 1 - c->k / 2;
@@ -213,6 +222,260 @@ static void range_block(void *c_, size_t lo, size_t hi)
     atomic_fetch_add_explicit(&c->kept, sink.kept, memory_order_relaxed);
 }
 
+/* ===   The banded path: the maps as one bit string   === */
+
+FD_INLINE int64_t fd_floor64(int64_t x) /* floor(x / 64) */
+{
+    return x >= 0 ? x / 64 : -((-x + 63) / 64);
+}
+
+/* dst[j] = src[j] | bits 64 j + sh .. 64 j + sh + 63 of src, for the words
+ * whose reads stay inside src's nw words; returns their count. */
+static size_t fd_or_shifted(uint64_t *restrict dst, const uint64_t *restrict src, size_t nw,
+                            uint64_t sh)
+{
+    const size_t q = (size_t)(sh / 64);
+    const unsigned r = (unsigned)(sh % 64);
+    const size_t drop = q + (r != 0);
+    if (nw <= drop)
+        return 0;
+    const size_t m = nw - drop;
+    if (r == 0) {
+        for (size_t j = 0; j < m; j++)
+            dst[j] = src[j] | src[j + q];
+    } else {
+        for (size_t j = 0; j < m; j++)
+            dst[j] = src[j] | (src[j + q] >> r) | (src[j + q + 1] << (64 - r));
+    }
+    return m;
+}
+
+/* Clears bits [from, to) of buf (nbits bits), clipped to it. */
+FD_INLINE void fd_clear_bits(uint64_t *buf, int64_t from, int64_t to, int64_t nbits)
+{
+    from = FD_MAX(from, 0);
+    to = FD_MIN(to, nbits);
+    if (from >= to)
+        return;
+    const size_t a = (size_t)(from / 64), z = (size_t)((to - 1) / 64);
+    const uint64_t ma = ~UINT64_C(0) << (from % 64);
+    const uint64_t mz = ~UINT64_C(0) >> (63 - (to - 1) % 64);
+    if (a == z) {
+        buf[a] &= ~(ma & mz);
+        return;
+    }
+    buf[a] &= ~ma;
+    for (size_t i = a + 1; i < z; i++)
+        buf[i] = 0;
+    buf[z] &= ~mz;
+}
+
+/* Word g of the drawn bits, 0 past them. */
+FD_INLINE uint64_t fd_drawn_word(const fd_bcall *c, size_t g)
+{
+    const size_t at = 8 * g;
+    uint64_t v = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (at + 8 <= c->nbytes) {
+        memcpy(&v, c->drawn + at, 8);
+        return v;
+    }
+#endif
+    for (size_t i = 0; i < 8 && at + i < c->nbytes; i++)
+        v |= (uint64_t)c->drawn[at + i] << (8 * i);
+    return v;
+}
+
+/* Clears the bits of buf (nbits bits, bit 0 at global bit base) that are
+ * not valid centres: invalid rows whole, valid rows outside their valid
+ * positions. */
+static void fd_clear_invalid(const fd_bcall *c, uint64_t *buf, int64_t base, int64_t nbits)
+{
+    const int64_t R = (int64_t)c->rowbits, n = (int64_t)c->n;
+    const int64_t first = FD_MAX(base, 0), last = FD_MIN(base + nbits, n);
+    if (first >= last)
+        return;
+    uint64_t r = (uint64_t)(first / R), hh = r % c->h;
+    for (; (int64_t)r * R < last; r++, hh = hh + 1 == c->h ? 0 : hh + 1) {
+        const int64_t rs = (int64_t)r * R - base;
+        if (hh < c->vrow_lo || hh >= c->vrow_hi) {
+            fd_clear_bits(buf, rs, rs + R, nbits);
+        } else {
+            fd_clear_bits(buf, rs, rs + (int64_t)c->vlo, nbits);
+            fd_clear_bits(buf, rs + (int64_t)c->vhi, rs + R, nbits);
+        }
+    }
+}
+
+/* The valid centres of global words g0 .. g0 + nw - 1 into buf: the
+ * complement of the drawn bits, cleared outside [0, n) and at every
+ * position that is not a valid centre (through the map's mask where the
+ * call has one). */
+static void fd_band_centres(const fd_bcall *c, uint64_t *buf, int64_t g0, size_t nw)
+{
+    const int64_t n = (int64_t)c->n, base = 64 * g0, nbits = 64 * (int64_t)nw;
+    const int64_t full = n / 64; /* words wholly inside the array */
+    const int64_t j_lo = FD_MIN(FD_MAX(-g0, 0), (int64_t)nw);
+    const int64_t j_hi = FD_MAX(FD_MIN(full - g0, (int64_t)nw), j_lo);
+    for (int64_t j = 0; j < j_lo; j++)
+        buf[j] = 0;
+    const uint8_t *d = c->drawn + 8 * (g0 + j_lo);
+    for (int64_t j = j_lo; j < j_hi; j++) {
+        uint64_t v;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        memcpy(&v, d + 8 * (j - j_lo), 8);
+#else
+        v = fd_drawn_word(c, (size_t)(g0 + j));
+#endif
+        buf[j] = ~v;
+    }
+    for (int64_t j = j_hi; j < (int64_t)nw; j++)
+        buf[j] = g0 + j < 0 || 64 * (g0 + j) >= n ? 0 : ~fd_drawn_word(c, (size_t)(g0 + j));
+    fd_clear_bits(buf, n - base, nbits, nbits);
+    if (!c->pmask_words) {
+        fd_clear_invalid(c, buf, base, nbits);
+        return;
+    }
+    /* the mask repeats every map (a whole number of words) */
+    const int64_t pw = (int64_t)c->pmask_words;
+    int64_t at = g0 % pw;
+    at += at < 0 ? pw : 0;
+    for (size_t j = 0; j < nw;) {
+        const size_t run = (size_t)FD_MIN((int64_t)(nw - j), pw - at);
+        const uint64_t *m = c->pmask + at;
+        for (size_t t = 0; t < run; t++)
+            buf[j + t] &= m[t];
+        j += run;
+        at = 0;
+    }
+}
+
+/* Log-step dilation of src along a unit of S bits: after it, bit q is the
+ * OR of bits q, q + S, .., q + (k - 1) S of the input (windows of 1, 2, 4,
+ * .., then what is left of k); returns the buffer holding the result and
+ * its valid words in *nw. */
+static uint64_t *fd_dilate(uint64_t *src, uint64_t *dst, size_t *nw, uint64_t k, uint64_t S)
+{
+    for (uint64_t s = 1; s < k;) {
+        const uint64_t m = FD_MIN(s, k - s);
+        *nw = fd_or_shifted(dst, src, *nw, m * S);
+        uint64_t *t = src;
+        src = dst, dst = t;
+        s += m;
+    }
+    return src;
+}
+
+FD_INLINE unsigned fd_log_steps(uint64_t k)
+{
+    unsigned steps = 0;
+    for (uint64_t s = 1; s < k; steps++)
+        s += FD_MIN(s, k - s);
+    return steps;
+}
+
+/* Sets bits [from, to) of buf (nbits bits), clipped to it. */
+FD_INLINE void fd_set_bits(uint64_t *buf, int64_t from, int64_t to, int64_t nbits)
+{
+    from = FD_MAX(from, 0);
+    to = FD_MIN(to, nbits);
+    if (from >= to)
+        return;
+    const size_t a = (size_t)(from / 64), z = (size_t)((to - 1) / 64);
+    const uint64_t ma = ~UINT64_C(0) << (from % 64);
+    const uint64_t mz = ~UINT64_C(0) >> (63 - (to - 1) % 64);
+    if (a == z) {
+        buf[a] |= ma & mz;
+        return;
+    }
+    buf[a] |= ma;
+    for (size_t i = a + 1; i < z; i++)
+        buf[i] = ~UINT64_C(0);
+    buf[z] |= mz;
+}
+
+/* Set bits of w[0 .. m-1]: nibble counts summed bytewise over 31 words at
+ * a time (each byte at most 8 * 31), then added up across the bytes. */
+static uint64_t fd_popcount_words(const uint64_t *w, size_t m)
+{
+    const uint64_t m1 = UINT64_C(0x5555555555555555), m2 = UINT64_C(0x3333333333333333);
+    const uint64_t m4 = UINT64_C(0x0F0F0F0F0F0F0F0F);
+    uint64_t total = 0;
+    for (size_t i = 0; i < m;) {
+        const size_t run = FD_MIN(m - i, (size_t)31);
+        uint64_t acc = 0;
+        for (size_t t = 0; t < run; t++) {
+            uint64_t v = w[i + t];
+            v -= (v >> 1) & m1;
+            v = (v & m2) + ((v >> 2) & m2);
+            acc += (v + (v >> 4)) & m4;
+        }
+        acc = (acc & UINT64_C(0x00FF00FF00FF00FF)) + ((acc >> 8) & UINT64_C(0x00FF00FF00FF00FF));
+        acc += acc >> 16;
+        acc += acc >> 32;
+        total += acc & 0xFFFF;
+        i += run;
+    }
+    return total;
+}
+
+/* Keep words o0 .. o1 - 1 of the call; returns their kept count. */
+static uint64_t fd_band(const fd_bcall *c, uint64_t *a, uint64_t *b, uint64_t o0, uint64_t o1)
+{
+    const int64_t g0 = fd_floor64(64 * (int64_t)o0 - (int64_t)c->reach_lo);
+    size_t nw = (size_t)(o1 - o0) + c->extra;
+    fd_band_centres(c, a, g0, nw);
+    uint64_t *v = fd_dilate(a, b, &nw, c->k, c->rowbits);
+    v = fd_dilate(v, v == a ? b : a, &nw, c->k, c->e);
+    uint64_t *out = v == a ? b : a;
+    const size_t m = (size_t)(o1 - o0);
+    for (size_t j = 0; j < m; j++) {
+        const int64_t pos = 64 * ((int64_t)j + (int64_t)o0 - g0) - (int64_t)c->reach_lo;
+        const size_t w0 = (size_t)(pos / 64);
+        const unsigned sh = (unsigned)(pos % 64);
+        out[j] = ~(sh ? (v[w0] >> sh) | (v[w0 + 1] << (64 - sh)) : v[w0]);
+    }
+    if (c->k % 2 == 0) {
+        /* an even window reaches one position (row) further after its
+         * centre than before it: the windows of centres at a row's last
+         * valid position (a map's last valid row) run one past the row
+         * (map), into position 0 of the next row (row 0 of the next map),
+         * which no centre drops */
+        const int64_t R = (int64_t)c->rowbits, base = 64 * (int64_t)o0;
+        const int64_t nbits = 64 * (int64_t)m;
+        uint64_t r = (uint64_t)o0 * 64 / c->rowbits, hh = r % c->h;
+        for (; (int64_t)r * R < base + nbits; r++, hh = hh + 1 == c->h ? 0 : hh + 1) {
+            const int64_t rs = (int64_t)r * R - base;
+            fd_set_bits(out, rs, rs + (hh == 0 ? R : (int64_t)c->e), nbits);
+        }
+    }
+    if (64 * o1 > c->n) /* the array's last word: its padding bits are 0 */
+        out[m - 1] &= (UINT64_C(1) << (c->n % 64)) - 1;
+    const uint64_t kept = fd_popcount_words(out, m);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const size_t whole = 64 * o1 > c->n ? m - 1 : m;
+    if (whole)
+        memcpy(c->keep + 8 * o0, out, 8 * whole);
+#else
+    const size_t whole = 0;
+#endif
+    for (size_t j = whole; j < m; j++)
+        for (unsigned i = 0; i < 8 && 64 * (o0 + j) + 8 * i < c->n; i++)
+            c->keep[8 * (o0 + j) + i] = (uint8_t)(out[j] >> (8 * i));
+    return kept;
+}
+
+static void range_block(void *c_, size_t lo, size_t hi)
+{
+    fd_bcall *c = (fd_bcall *)c_;
+    uint64_t a[FD_BLOCK_WORDS], b[FD_BLOCK_WORDS];
+    const uint64_t per = FD_BLOCK_WORDS - c->extra, end = ((uint64_t)hi + 63) / 64;
+    uint64_t kept = 0;
+    for (uint64_t o = (uint64_t)lo / 64; o < end; o += per)
+        kept += fd_band(c, a, b, o, FD_MIN(o + per, end));
+    atomic_fetch_add_explicit(&c->kept, kept, memory_order_relaxed);
+}
+
 int fd_block_keep_bits(const uint8_t *drawn, uint8_t *keep, size_t planes, size_t h, size_t w,
                        size_t e, size_t k, uint64_t *kept)
 {
@@ -249,8 +512,22 @@ int fd_block_keep_bits(const uint8_t *drawn, uint8_t *keep, size_t planes, size_
     c.vrow_hi = h - (k - 1) / 2;
     c.vlo = (uint64_t)(k / 2) * e;
     c.vhi = (uint64_t)(w - (k - 1) / 2) * e;
+    c.reach_lo = (uint64_t)(k / 2) * (c.rowbits + e);
+    c.reach_hi = (uint64_t)(k - 1 - k / 2) * (c.rowbits + e);
+    c.extra = (size_t)((c.reach_lo + c.reach_hi + 63) / 64) + 2 * fd_log_steps(k) + 3;
+    c.pmask_words = 0;
+    const uint64_t map_bits = (uint64_t)h * c.rowbits;
+    if (map_bits % 64 == 0 && map_bits / 64 <= FD_BLOCK_WORDS) {
+        c.pmask_words = (size_t)(map_bits / 64);
+        for (size_t j = 0; j < c.pmask_words; j++)
+            c.pmask[j] = ~UINT64_C(0);
+        const uint64_t n_saved = c.n;
+        c.n = map_bits; /* one map, from bit 0 */
+        fd_clear_invalid(&c, c.pmask, 0, (int64_t)map_bits);
+        c.n = n_saved;
+    }
     atomic_init(&c.kept, 0);
-    fd_parallel_for((size_t)n, range_block, &c);
+    fd_parallel_for((size_t)n, c.extra <= FD_BLOCK_WORDS / 2 ? range_block : range_block_wide, &c);
     *kept = atomic_load(&c.kept);
     return FD_OK;
 }
