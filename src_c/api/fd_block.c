@@ -24,7 +24,9 @@
 #include <stdint.h>
 #include <string.h>
 #include "fastdrop.h"
+#include "fd_checks.h"
 #include "fd_config.h"
+#include "fd_dispatch.h"
 #include "fd_parallel.h"
 
 #define FD_BLOCK_RING 4096u /* V words kept per row (a power of 2) */
@@ -34,7 +36,9 @@
 #define FD_BLOCK_WORDS 4096u
 
 typedef struct fd_bcall {
-    const uint8_t *drawn;
+    const uint8_t *drawn;           /* the drawn centres, or NULL: */
+    const fd_kernel_row *kernels;   /* each band draws its own from stream */
+    fd_stream stream;
     uint8_t *keep;
     size_t nbytes;                  /* of drawn and keep */
     uint64_t n;                     /* elements */
@@ -43,6 +47,7 @@ typedef struct fd_bcall {
     uint64_t vlo, vhi;              /* valid centre bits of a row */
     uint64_t reach_lo, reach_hi;    /* bits a keep bit's window reaches back, ahead */
     size_t extra;                   /* a band's buffer words beyond its output words */
+    int banded;                     /* the banded path, else the per-row one */
     size_t pmask_words;             /* words of pmask, 0 for none */
     uint64_t pmask[FD_BLOCK_WORDS]; /* where a map is a whole number of words
                                      * that fits: its valid centres' bits */
@@ -286,6 +291,56 @@ FD_INLINE uint64_t fd_drawn_word(const fd_bcall *c, size_t g)
     return v;
 }
 
+/* The complement of drawn words g0 .. g0 + nw - 1 into buf, 0 outside the
+ * array (bits past n are left to the caller). */
+static void fd_read_band(const fd_bcall *c, uint64_t *buf, int64_t g0, size_t nw)
+{
+    const int64_t n = (int64_t)c->n;
+    const int64_t full = n / 64; /* words wholly inside the array */
+    const int64_t j_lo = FD_MIN(FD_MAX(-g0, 0), (int64_t)nw);
+    const int64_t j_hi = FD_MAX(FD_MIN(full - g0, (int64_t)nw), j_lo);
+    for (int64_t j = 0; j < j_lo; j++)
+        buf[j] = 0;
+    for (int64_t j = j_lo; j < j_hi; j++) {
+        uint64_t v;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        memcpy(&v, c->drawn + 8 * (g0 + j), 8);
+#else
+        v = fd_drawn_word(c, (size_t)(g0 + j));
+#endif
+        buf[j] = ~v;
+    }
+    for (int64_t j = j_hi; j < (int64_t)nw; j++)
+        buf[j] = g0 + j < 0 || 64 * (g0 + j) >= n ? 0 : ~fd_drawn_word(c, (size_t)(g0 + j));
+}
+
+/* The same, drawn from the stream by the active kernels. */
+static void fd_draw_band(const fd_bcall *c, uint64_t *buf, int64_t g0, size_t nw)
+{
+    const int64_t n = (int64_t)c->n, words = (n + 63) / 64;
+    const int64_t ga = FD_MAX(g0, 0), gz = FD_MIN(g0 + (int64_t)nw, words);
+    for (size_t j = 0; j < nw; j++)
+        buf[j] = 0;
+    if (ga >= gz)
+        return;
+    fd_stream s = c->stream;
+    s.index += 64 * (uint64_t)ga;
+    uint64_t *w = buf + (ga - g0);
+    const size_t m = (size_t)(gz - ga);
+    c->kernels->mask_bits(&s, (uint8_t *)w, (size_t)(FD_MIN(64 * gz, n) - 64 * ga));
+    for (size_t j = 0; j < m; j++) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        w[j] = ~w[j];
+#else
+        const uint8_t *by = (const uint8_t *)(w + j);
+        uint64_t v = 0;
+        for (unsigned i = 0; i < 8; i++)
+            v |= (uint64_t)by[i] << (8 * i);
+        w[j] = ~v;
+#endif
+    }
+}
+
 /* Clears the bits of buf (nbits bits, bit 0 at global bit base) that are
  * not valid centres: invalid rows whole, valid rows outside their valid
  * positions. */
@@ -314,23 +369,10 @@ static void fd_clear_invalid(const fd_bcall *c, uint64_t *buf, int64_t base, int
 static void fd_band_centres(const fd_bcall *c, uint64_t *buf, int64_t g0, size_t nw)
 {
     const int64_t n = (int64_t)c->n, base = 64 * g0, nbits = 64 * (int64_t)nw;
-    const int64_t full = n / 64; /* words wholly inside the array */
-    const int64_t j_lo = FD_MIN(FD_MAX(-g0, 0), (int64_t)nw);
-    const int64_t j_hi = FD_MAX(FD_MIN(full - g0, (int64_t)nw), j_lo);
-    for (int64_t j = 0; j < j_lo; j++)
-        buf[j] = 0;
-    const uint8_t *d = c->drawn + 8 * (g0 + j_lo);
-    for (int64_t j = j_lo; j < j_hi; j++) {
-        uint64_t v;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-        memcpy(&v, d + 8 * (j - j_lo), 8);
-#else
-        v = fd_drawn_word(c, (size_t)(g0 + j));
-#endif
-        buf[j] = ~v;
-    }
-    for (int64_t j = j_hi; j < (int64_t)nw; j++)
-        buf[j] = g0 + j < 0 || 64 * (g0 + j) >= n ? 0 : ~fd_drawn_word(c, (size_t)(g0 + j));
+    if (c->kernels)
+        fd_draw_band(c, buf, g0, nw);
+    else
+        fd_read_band(c, buf, g0, nw);
     fd_clear_bits(buf, n - base, nbits, nbits);
     if (!c->pmask_words) {
         fd_clear_invalid(c, buf, base, nbits);
@@ -476,8 +518,9 @@ static void range_block(void *c_, size_t lo, size_t hi)
     atomic_fetch_add_explicit(&c->kept, kept, memory_order_relaxed);
 }
 
-int fd_block_keep_bits(const uint8_t *drawn, uint8_t *keep, size_t planes, size_t h, size_t w,
-                       size_t e, size_t k, uint64_t *kept)
+/* The call's sizes into c; FD_OK, an error, or FD_OK with c->n == 0. */
+static int fd_block_setup(fd_bcall *c, size_t planes, size_t h, size_t w, size_t e, size_t k,
+                          uint64_t *kept)
 {
     if (!kept)
         return FD_ENULL;
@@ -493,41 +536,87 @@ int fd_block_keep_bits(const uint8_t *drawn, uint8_t *keep, size_t planes, size_
     if (n > SIZE_MAX - 8 || n > limit) /* n == 0 is fine: nothing to write */
         return FD_ERANGE;
     *kept = 0;
+    c->n = n;
     if (n == 0)
         return FD_OK;
     if (k < 1 || k > h || k > w)
         return FD_EARG;
+    c->nbytes = (size_t)((n + 7) / 8);
+    c->h = h;
+    c->rowbits = (uint64_t)w * e;
+    c->e = e;
+    c->k = k;
+    c->vrow_lo = k / 2;
+    c->vrow_hi = h - (k - 1) / 2;
+    c->vlo = (uint64_t)(k / 2) * e;
+    c->vhi = (uint64_t)(w - (k - 1) / 2) * e;
+    c->reach_lo = (uint64_t)(k / 2) * (c->rowbits + e);
+    c->reach_hi = (uint64_t)(k - 1 - k / 2) * (c->rowbits + e);
+    c->extra = (size_t)((c->reach_lo + c->reach_hi + 63) / 64) + 2 * fd_log_steps(k) + 3;
+    c->banded = c->extra <= FD_BLOCK_WORDS / 2;
+    c->pmask_words = 0;
+    const uint64_t map_bits = (uint64_t)h * c->rowbits;
+    if (c->banded && map_bits % 64 == 0 && map_bits / 64 <= FD_BLOCK_WORDS) {
+        c->pmask_words = (size_t)(map_bits / 64);
+        for (size_t j = 0; j < c->pmask_words; j++)
+            c->pmask[j] = ~UINT64_C(0);
+        c->n = map_bits; /* one map, from bit 0 */
+        fd_clear_invalid(c, c->pmask, 0, (int64_t)map_bits);
+        c->n = n;
+    }
+    atomic_init(&c->kept, 0);
+    return FD_OK;
+}
+
+static void fd_block_run(fd_bcall *c, uint64_t *kept)
+{
+    fd_parallel_for((size_t)c->n, c->banded ? range_block : range_block_wide, c);
+    *kept = atomic_load(&c->kept);
+}
+
+int fd_block_keep_bits(const uint8_t *drawn, uint8_t *keep, size_t planes, size_t h, size_t w,
+                       size_t e, size_t k, uint64_t *kept)
+{
+    fd_bcall c;
+    int rc = fd_block_setup(&c, planes, h, w, e, k, kept);
+    if (rc || c.n == 0)
+        return rc;
     if (!drawn || !keep)
         return FD_ENULL;
-    fd_bcall c;
     c.drawn = drawn;
+    c.kernels = NULL;
     c.keep = keep;
-    c.nbytes = (size_t)((n + 7) / 8);
-    c.n = n;
-    c.h = h;
-    c.rowbits = (uint64_t)w * e;
-    c.e = e;
-    c.k = k;
-    c.vrow_lo = k / 2;
-    c.vrow_hi = h - (k - 1) / 2;
-    c.vlo = (uint64_t)(k / 2) * e;
-    c.vhi = (uint64_t)(w - (k - 1) / 2) * e;
-    c.reach_lo = (uint64_t)(k / 2) * (c.rowbits + e);
-    c.reach_hi = (uint64_t)(k - 1 - k / 2) * (c.rowbits + e);
-    c.extra = (size_t)((c.reach_lo + c.reach_hi + 63) / 64) + 2 * fd_log_steps(k) + 3;
-    c.pmask_words = 0;
-    const uint64_t map_bits = (uint64_t)h * c.rowbits;
-    if (map_bits % 64 == 0 && map_bits / 64 <= FD_BLOCK_WORDS) {
-        c.pmask_words = (size_t)(map_bits / 64);
-        for (size_t j = 0; j < c.pmask_words; j++)
-            c.pmask[j] = ~UINT64_C(0);
-        const uint64_t n_saved = c.n;
-        c.n = map_bits; /* one map, from bit 0 */
-        fd_clear_invalid(&c, c.pmask, 0, (int64_t)map_bits);
-        c.n = n_saved;
+    fd_block_run(&c, kept);
+    return FD_OK;
+}
+
+int fd_block_keep_bits_stream(const fd_stream *s, uint8_t *keep, uint8_t *scratch,
+                              size_t planes, size_t h, size_t w, size_t e, size_t k,
+                              uint64_t *kept)
+{
+    fd_bcall c;
+    int rc = fd_block_setup(&c, planes, h, w, e, k, kept);
+    if (!rc)
+        rc = fd_check_stream(s, (size_t)c.n);
+    if (rc || c.n == 0)
+        return rc;
+    if (!keep || (!c.banded && !scratch))
+        return FD_ENULL;
+    c.keep = keep;
+    c.stream = *s;
+    if (c.banded) {
+        c.drawn = NULL;
+        c.kernels = fd_active_kernels();
+        if (!c.kernels)
+            return fd_init();
+    } else {
+        /* the windows are too wide for the bands: the centres first */
+        rc = fd_mask_bits(s, scratch, (size_t)c.n);
+        if (rc)
+            return rc;
+        c.drawn = scratch;
+        c.kernels = NULL;
     }
-    atomic_init(&c.kept, 0);
-    fd_parallel_for((size_t)n, c.extra <= FD_BLOCK_WORDS / 2 ? range_block : range_block_wide, &c);
-    *kept = atomic_load(&c.kept);
+    fd_block_run(&c, kept);
     return FD_OK;
 }
