@@ -125,11 +125,15 @@ static void fd_read_band(const fd_bcall *c, uint64_t *buf, int64_t g0, size_t nw
 static void fd_draw_band(const fd_bcall *c, uint64_t *buf, int64_t g0, size_t nw)
 {
     const int64_t n = (int64_t)c->n, words = (n + 63) / 64;
-    const int64_t ga = FD_MAX(g0, 0), gz = FD_MIN(g0 + (int64_t)nw, words);
-    for (size_t j = 0; j < nw; j++)
-        buf[j] = 0;
-    if (ga >= gz)
+    const int64_t ga = FD_MIN(FD_MAX(g0, 0), g0 + (int64_t)nw);
+    const int64_t gz = FD_MAX(FD_MIN(g0 + (int64_t)nw, words), ga);
+    for (int64_t g = g0; g < ga; g++)
+        buf[g - g0] = 0;
+    for (int64_t g = gz; g < g0 + (int64_t)nw; g++)
+        buf[g - g0] = 0;
+    if (ga == gz)
         return;
+    buf[gz - 1 - g0] = 0; /* the kernel writes whole bytes only */
     fd_stream s = c->stream;
     s.index += 64 * (uint64_t)ga;
     uint64_t *w = buf + (ga - g0);
