@@ -115,6 +115,17 @@ def block_keep_bits(
     e: int,
     k: int,
 ) -> int: ...
+def block_keep_bits_stream(
+    key: int,
+    index: int,
+    threshold: int,
+    keep: npt.NDArray[np.uint8],
+    planes: int,
+    h: int,
+    w: int,
+    e: int,
+    k: int,
+) -> int: ...
 def dropout_add(
     x: npt.NDArray[np.floating],
     residual: npt.NDArray[np.floating],

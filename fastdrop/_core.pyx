@@ -692,6 +692,30 @@ def block_keep_bits(drawn, keep, size_t planes, size_t h, size_t w, size_t e, si
     return kept
 
 
+def block_keep_bits_stream(uint64_t key, uint64_t index, uint64_t threshold, keep,
+                           size_t planes, size_t h, size_t w, size_t e, size_t k):
+    """block_keep_bits_stream(key, index, threshold, keep, planes, h, w, e, k) -> int
+
+    block_keep_bits with the centres drawn from the stream (threshold:
+    gamma's) band by band, without their whole packed array (which is
+    drawn into a scratch array only where the windows are too wide for
+    the bands); returns the kept count."""
+    cdef fd_stream s = fd_stream(key, index, threshold)
+    cdef size_t n = planes * h * w * e
+    cdef uint8_t *kp = _bits_ptr(keep, n)
+    cdef uint64_t kept = 0
+    cdef uint8_t *sp = NULL
+    with nogil:
+        rc = fd_block_keep_bits_stream(&s, kp, NULL, planes, h, w, e, k, &kept)
+    if rc == FD_ENULL and n and kp != NULL:
+        scratch = np.empty((n + 7) // 8, np.uint8)
+        sp = _bits_ptr(scratch, n)
+        with nogil:
+            rc = fd_block_keep_bits_stream(&s, kp, sp, planes, h, w, e, k, &kept)
+    _check(rc)
+    return kept
+
+
 # ===   Dropout-add (src_c/api/fd_fused.c)   ===
 
 def dropout_add(x, residual, bias, y, bits, uint64_t key, uint64_t index, uint64_t threshold,

@@ -99,6 +99,9 @@ cdef extern from "fastdrop.h" nogil:
     # ===   DropBlock (src_c/api/fd_block.c)   ===
     int fd_block_keep_bits(const uint8_t *drawn, uint8_t *keep, size_t planes, size_t h,
                            size_t w, size_t e, size_t k, uint64_t *kept) noexcept
+    int fd_block_keep_bits_stream(const fd_stream *s, uint8_t *keep, uint8_t *scratch,
+                                  size_t planes, size_t h, size_t w, size_t e, size_t k,
+                                  uint64_t *kept) noexcept
 
     # ===   Dropout-add (src_c/api/fd_fused.c)   ===
     int fd_dropout_add_f16(const fd_stream *s, const uint16_t *x, const uint16_t *residual,

@@ -119,3 +119,100 @@ def test_block_keep_bits_refuses_bad_sizes():
     with pytest.raises(ValueError, match="overlap"):
         _core.block_keep_bits(drawn, drawn, 1, 3, 3, 1, 2)
     assert (keep == 0).all()
+
+
+def _bits_both_ways(shape, fmt, p, k, seed, offset):
+    """(keep, kept) from fd_block_keep_bits_stream and from fd_mask_bits then
+    fd_block_keep_bits, for x of shape shape."""
+    from fastdrop import _core
+    from fastdrop._variants import structured
+
+    n_, a, b, c = shape
+    h, w = (b, c) if fmt == "channels_first" else (a, b)
+    k = min(k, h, w)
+    planes, e = (n_ * a, 1) if fmt == "channels_first" else (n_, c)
+    n = int(np.prod(shape))
+    t = _core.threshold(structured.block_gamma(p, h, w, k))
+    keep = np.full((n + 7) // 8, 0xA5, np.uint8)
+    kept = _core.block_keep_bits_stream(_core.key(seed), offset, t, keep, planes, h, w, e, k)
+    drawn = np.empty((n + 7) // 8, np.uint8)
+    _core.mask_bits(_core.key(seed), offset, t, drawn, n)
+    keep2 = np.full((n + 7) // 8, 0x5A, np.uint8)
+    kept2 = _core.block_keep_bits(drawn, keep2, planes, h, w, e, k)
+    return (keep, kept), (keep2, kept2)
+
+
+# shapes for the banded path (src_c/api/fd_block.c): several bands per range,
+# maps that are a whole number of words (the map's mask) or not, windows close
+# to the widest a band takes (e = 1500) and just past it (e = 1700: drawn whole
+# into scratch, then the per-row path), k equal to h or w, sizes that are not
+# whole words or bytes
+BAND_CASES = [
+    ((2, 8, 130, 250), "channels_first", 7),
+    ((3, 4, 64, 96), "channels_first", 5),
+    ((2, 9, 10, 700), "channels_last", 7),
+    ((1, 12, 12, 1500), "channels_last", 7),
+    ((1, 12, 12, 1700), "channels_last", 7),
+    ((1, 3, 7, 40), "channels_first", 7),
+    ((2, 2, 40, 7), "channels_first", 7),
+    ((2, 6, 6, 3), "channels_last", 6),
+    ((1, 1, 5, 13), "channels_first", 4),
+    ((3, 2, 9, 1), "channels_first", 1),
+]
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+@pytest.mark.parametrize("shape,fmt,k", BAND_CASES)
+def test_bits_from_the_stream_equal_those_from_the_drawn_centres(threads, shape, fmt, k):
+    before = fastdrop.get_num_threads()
+    fastdrop.set_num_threads(threads)
+    try:
+        for p, seed, offset in ((0.1, 3, 0), (0.4, 5, 2**40 + 5), (0.0, 1, 7), (1.0, 2, 64),
+                                (0.02, 9, 123457)):
+            (keep, kept), (keep2, kept2) = _bits_both_ways(shape, fmt, p, k, seed, offset)
+            assert (keep == keep2).all() and kept == kept2, (p, seed, offset)
+            n = int(np.prod(shape))
+            bits = np.unpackbits(keep, bitorder="little")
+            assert int(bits[:n].sum()) == kept and not bits[n:].any()
+    finally:
+        fastdrop.set_num_threads(before)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("shape,fmt,k", [c for c in BAND_CASES if np.prod(c[0]) < 200_000])
+def test_banded_block_mask_matches_the_reference(threads, shape, fmt, k):
+    before = fastdrop.get_num_threads()
+    fastdrop.set_num_threads(threads)
+    try:
+        for p, offset in ((0.15, 0), (0.5, 2**33 + 3)):
+            got, want = _keep_of(shape, fmt, p, k, offset=offset)
+            assert (got == want).all(), (p, offset)
+    finally:
+        fastdrop.set_num_threads(before)
+
+
+def test_banded_block_mask_of_many_bands_matches_the_reference():
+    # 130 x 250 maps: rows of 250 bits, several bands per thread's range
+    before = fastdrop.get_num_threads()
+    fastdrop.set_num_threads(1)
+    try:
+        got, want = _keep_of((1, 8, 130, 250), "channels_first", 0.2, 6, offset=11)
+        assert (got == want).all() and not got.all() and got.any()
+    finally:
+        fastdrop.set_num_threads(before)
+
+
+def test_block_keep_bits_stream_refuses_bad_input():
+    from fastdrop import _core
+
+    keep = np.zeros(2, np.uint8)
+    with pytest.raises(ValueError):
+        _core.block_keep_bits_stream(1, 0, 2**31, keep, 1, 3, 3, 1, 4)  # k > min(h, w)
+    with pytest.raises(ValueError):
+        _core.block_keep_bits_stream(1, 2**64 - 3, 2**31, keep, 1, 3, 3, 1, 2)  # past 2**64
+    with pytest.raises(ValueError):
+        _core.block_keep_bits_stream(1, 0, 2**32 + 1, keep, 1, 3, 3, 1, 2)  # threshold
+    with pytest.raises((TypeError, ValueError)):
+        _core.block_keep_bits_stream(1, 0, 2**31, np.zeros(3, np.uint8), 1, 3, 3, 1, 2)
+    assert (keep == 0).all()
+    assert _core.block_keep_bits_stream(1, 0, 2**31, np.zeros(0, np.uint8), 0, 3, 3, 1, 2) == 0

@@ -121,8 +121,9 @@ def block_gamma(p: float, h: int, w: int, k: int) -> float:
 def block_keep_bits(seed: int, offset: int, p: float, shape, k: int, fmt: str):
     """(packed keep bits, kept count) of drop_block on x's shape; see SPEC.md section 10.5.
 
-    The centres are drawn at gamma by the kernels (one bit per element), and
-    src_c/api/fd_block.c turns them into the block mask on packed bits.
+    src_c/api/fd_block.c draws the centres at gamma with the kernels (one
+    bit per element) band by band and turns them into the block mask on
+    packed bits.
     """
     n_, a, b, c = shape
     h, w = (b, c) if fmt == "channels_first" else (a, b)
@@ -130,12 +131,11 @@ def block_keep_bits(seed: int, offset: int, p: float, shape, k: int, fmt: str):
     n = n_ * a * b * c
     if n == 0:
         return np.empty(0, np.uint8), 0
-    drawn = noise.draw_bits(seed, offset, block_gamma(p, h, w, k), n)
-    keep = np.empty_like(drawn)
-    if fmt == "channels_first":
-        kept = _core.block_keep_bits(drawn, keep, n_ * a, h, w, 1, k)
-    else:
-        kept = _core.block_keep_bits(drawn, keep, n_, h, w, c, k)
+    keep = np.empty((n + 7) // 8, np.uint8)
+    planes, e = (n_ * a, 1) if fmt == "channels_first" else (n_, c)
+    kept = _core.block_keep_bits_stream(_core.key(seed), offset,
+                                        _core.threshold(block_gamma(p, h, w, k)), keep,
+                                        planes, h, w, e, k)
     return keep, kept
 
 

@@ -1,220 +1,33 @@
 /*
- * fd_block.c -- DropBlock's keep mask from the drawn centres (SPEC.md
- * section 10.5), on packed bits.
+ * fd_block.c -- DropBlock's keep mask from its centres (SPEC.md section
+ * 10.5), on packed bits: the entry points.
  *
  * x is seen as `planes` maps of h rows; a row is w positions of e
  * consecutive elements (channels first: planes N*C, e = 1; channels last:
  * planes N, e = C), so a row is a run of R = w*e bits of the packed mask,
- * and a column shift by one position is a shift by e bits. For each output
- * row the centres of the rows in its vertical window are ORed word by word
- * (V), then the words of V shifted by d*e bits for every column offset d of
- * the window are ORed (D); the keep bits are ~D. Valid centres form one
- * bit range of a row (whole positions k div 2 .. w - (k-1) div 2 - 1), so
- * a range mask removes the rest, and reads that stray into the next row
- * are masked the same way. Where every column shift is under 64 bits (the
- * usual channels-first case) a word of D needs only its own word of V and
- * the two beside it; otherwise V words are computed once per row into a
- * ring of FD_BLOCK_RING words, and windows wider than the ring (column
- * offsets over about 2**18 bits) recompute each V word where it is needed,
- * with the same result. Work is split by fd_parallel_for over element ranges; each range
- * writes its own bytes of the keep bits (ranges start on multiples of
- * FD_BLOCK elements) and adds its kept count atomically.
+ * and a column shift by one position is a shift by e bits. The centres are
+ * the drawn bits that are 0 (dropped at gamma) at valid positions; an
+ * element is dropped iff its k x k window holds a centre of its map.
+ * fd_block_keep_bits reads the centres from their packed array,
+ * fd_block_keep_bits_stream draws them itself where they are needed. Both
+ * split the call over threads with fd_parallel_for, on one of two paths:
+ * bands of the whole bit string, dilated by log steps (fd_block_bands.c),
+ * where the bits a window reaches fit in half a band; otherwise row by row
+ * (fd_block_rows.c), for which the stream entry first draws all centres
+ * into the caller's scratch array.
  */
 #include <stdatomic.h>
 #include <stdint.h>
-#include <string.h>
 #include "fastdrop.h"
+#include "fd_block.h"
+#include "fd_checks.h"
 #include "fd_config.h"
+#include "fd_dispatch.h"
 #include "fd_parallel.h"
 
-#define FD_BLOCK_RING 4096u /* V words kept per row (a power of 2) */
-
-typedef struct fd_bcall {
-    const uint8_t *drawn;
-    uint8_t *keep;
-    size_t nbytes;                  /* of drawn and keep */
-    uint64_t n;                     /* elements */
-    uint64_t h, rowbits, e, k;
-    uint64_t vrow_lo, vrow_hi;      /* valid centre rows */
-    uint64_t vlo, vhi;              /* valid centre bits of a row */
-    _Atomic uint64_t kept;
-} fd_bcall;
-
-/* Bits pos .. pos + 63 of the packed array (0 beyond its end). */
-FD_INLINE uint64_t fd_get64(const uint8_t *b, size_t nbytes, uint64_t pos)
-{
-    const size_t at = (size_t)(pos >> 3);
-    const unsigned sh = (unsigned)(pos & 7u);
-    uint64_t v = 0;
-    if (at + 9 <= nbytes) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-        memcpy(&v, b + at, 8);
-#else
-        for (unsigned i = 0; i < 8; i++)
-            v |= (uint64_t)b[at + i] << (8 * i);
-#endif
-        return sh ? (v >> sh) | ((uint64_t)b[at + 8] << (64 - sh)) : v;
-    }
-    for (unsigned i = 0; i < 8 && at + i < nbytes; i++)
-        v |= (uint64_t)b[at + i] << (8 * i);
-    if (sh && at + 8 < nbytes)
-        return (v >> sh) | ((uint64_t)b[at + 8] << (64 - sh));
-    return v >> sh;
-}
-
-/* The bits of [lo, hi) among bits q .. q + 63 (q, lo, hi row positions). */
-FD_INLINE uint64_t fd_range64(int64_t q, uint64_t lo, uint64_t hi)
-{
-    const int64_t a = FD_MAX((int64_t)lo, q), z = FD_MIN((int64_t)hi, q + 64);
-    if (a >= z)
-        return 0;
-    const unsigned len = (unsigned)(z - a), from = (unsigned)(a - q);
-    return (len >= 64 ? ~UINT64_C(0) : ((UINT64_C(1) << len) - 1)) << from;
-}
-
-/* Set bits of v (SWAR: baseline x86-64 has no popcnt instruction). */
-FD_INLINE uint64_t fd_popcount64(uint64_t v)
-{
-    v -= (v >> 1) & UINT64_C(0x5555555555555555);
-    v = (v & UINT64_C(0x3333333333333333)) + ((v >> 2) & UINT64_C(0x3333333333333333));
-    v = (v + (v >> 4)) & UINT64_C(0x0F0F0F0F0F0F0F0F);
-    return (v * UINT64_C(0x0101010101010101)) >> 56;
-}
-
-/* The centre rows of one output row: ni rows from bit base, R bits apart. */
-typedef struct fd_brow {
-    uint64_t base, ni;
-} fd_brow;
-
-/* Output row hh of plane `plane`. */
-FD_INLINE fd_brow fd_brow_of(const fd_bcall *c, uint64_t plane, uint64_t hh)
-{
-    const uint64_t up = c->k / 2, down = c->k - 1 - c->k / 2;
-    const uint64_t i0 = FD_MAX(hh >= up ? hh - up : 0, c->vrow_lo);
-    const uint64_t i1 = FD_MIN(hh + down + 1, c->vrow_hi);
-    fd_brow b = {(plane * c->h + i0) * c->rowbits, i1 > i0 ? i1 - i0 : 0};
-    return b;
-}
-
-/* Word j of V (row bits 64 j ..) of the output row whose centre rows are b. */
-FD_INLINE uint64_t fd_vword(const fd_bcall *c, fd_brow b, int64_t j)
-{
-    const int64_t q = 64 * j;
-    const uint64_t valid = fd_range64(q, c->vlo, c->vhi);
-    if (!valid)
-        return 0;
-    uint64_t v = 0, at = b.base + (uint64_t)q;
-    for (uint64_t i = 0; i < b.ni; i++, at += c->rowbits)
-        v |= ~fd_get64(c->drawn, c->nbytes, at);
-    return v & valid;
-}
-
-/* A bit writer appending to whole bytes from out. */
-typedef struct fd_bitsink {
-    uint8_t *out;
-    uint64_t acc;
-    unsigned nacc;
-    uint64_t kept;
-} fd_bitsink;
-
-FD_INLINE void fd_sink_put(fd_bitsink *s, uint64_t v, unsigned nb) /* nb in 1..64 */
-{
-    v &= nb >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << nb) - 1;
-    s->kept += fd_popcount64(v);
-    s->acc |= s->nacc < 64 ? v << s->nacc : 0;
-    if (s->nacc + nb >= 64) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-        memcpy(s->out, &s->acc, 8);
-#else
-        for (unsigned i = 0; i < 8; i++)
-            s->out[i] = (uint8_t)(s->acc >> (8 * i));
-#endif
-        s->out += 8;
-        s->acc = s->nacc ? v >> (64 - s->nacc) : 0;
-        s->nacc = s->nacc + nb - 64;
-    } else {
-        s->nacc += nb;
-    }
-}
-
-FD_INLINE void fd_sink_flush(fd_bitsink *s)
-{
-    for (unsigned i = 0; 8 * i < s->nacc; i++)
-        s->out[i] = (uint8_t)(s->acc >> (8 * i));
-}
-
-static void range_block(void *c_, size_t lo, size_t hi)
-{
-    fd_bcall *c = (fd_bcall *)c_;
-    const uint64_t R = c->rowbits, left = c->k / 2, right = c->k - 1 - c->k / 2;
-    /* V words reach 64 j - left e .. 64 j + 63 + right e */
-    const int64_t back = (int64_t)((left * c->e + 63) / 64) + 1;
-    const int64_t ahead = (int64_t)((right * c->e + 63) / 64) + 1;
-    const int ring = (uint64_t)(back + ahead + 2) <= FD_BLOCK_RING;
-    const int near = left * c->e < 64 && right * c->e < 64;
-    uint64_t vring[FD_BLOCK_RING];
-    fd_bitsink sink = {c->keep + lo / 8, 0, 0, 0};
-    uint64_t plane = (lo / R) / c->h, hh = (lo / R) % c->h;
-    for (uint64_t r = lo / R; r * R < hi; r++, hh = hh + 1 == c->h ? (plane++, 0) : hh + 1) {
-        const uint64_t start = r * R; /* the row's first element */
-        const uint64_t a = FD_MAX(start, (uint64_t)lo) - start;
-        const uint64_t z = FD_MIN(start + R, (uint64_t)hi) - start;
-        const int64_t j0 = (int64_t)(a / 64), j1 = (int64_t)((z + 63) / 64);
-        const fd_brow br = fd_brow_of(c, plane, hh);
-        if (near) {
-            /* every column shift is under 64 bits: words j - 1 .. j + 1 of V */
-            uint64_t prev = fd_vword(c, br, j0 - 1), cur = fd_vword(c, br, j0);
-            for (int64_t j = j0; j < j1; j++) {
-                const uint64_t next = fd_vword(c, br, j + 1);
-                uint64_t d = cur;
-                for (unsigned t = 1; t <= right; t++) {
-                    const unsigned sh = t * (unsigned)c->e;
-                    d |= (cur >> sh) | (next << (64 - sh));
-                }
-                for (unsigned t = 1; t <= left; t++) {
-                    const unsigned sh = t * (unsigned)c->e;
-                    d |= (cur << sh) | (prev >> (64 - sh));
-                }
-                const uint64_t from = FD_MAX((uint64_t)(64 * j), a);
-                const uint64_t to = FD_MIN((uint64_t)(64 * j + 64), z);
-                fd_sink_put(&sink, ~d >> (from - 64 * (uint64_t)j), (unsigned)(to - from));
-                prev = cur, cur = next;
-            }
-            continue;
-        }
-        int64_t next = j0 - back; /* the next V word the ring lacks */
-        for (int64_t j = j0; j < j1; j++) {
-            if (ring)
-                for (; next <= j + ahead; next++)
-                    vring[(uint64_t)next & (FD_BLOCK_RING - 1)] = fd_vword(c, br, next);
-            uint64_t d = 0;
-            for (uint64_t t = 0; t <= left + right; t++) {
-                /* 64 bits of V from row bit 64 j + (t - left) e */
-                const int64_t pos = 64 * j + ((int64_t)t - (int64_t)left) * (int64_t)c->e;
-                const int64_t w0 = pos >= 0 ? pos / 64 : -((-pos + 63) / 64);
-                const unsigned sh = (unsigned)(pos - 64 * w0);
-                uint64_t lo_w, hi_w;
-                if (ring) {
-                    lo_w = vring[(uint64_t)w0 & (FD_BLOCK_RING - 1)];
-                    hi_w = sh ? vring[(uint64_t)(w0 + 1) & (FD_BLOCK_RING - 1)] : 0;
-                } else {
-                    lo_w = fd_vword(c, br, w0);
-                    hi_w = sh ? fd_vword(c, br, w0 + 1) : 0;
-                }
-                d |= sh ? (lo_w >> sh) | (hi_w << (64 - sh)) : lo_w;
-            }
-            /* the part of word j inside [a, z) */
-            const uint64_t from = FD_MAX((uint64_t)(64 * j), a);
-            const uint64_t to = FD_MIN((uint64_t)(64 * j + 64), z);
-            fd_sink_put(&sink, ~d >> (from - 64 * (uint64_t)j), (unsigned)(to - from));
-        }
-    }
-    fd_sink_flush(&sink);
-    atomic_fetch_add_explicit(&c->kept, sink.kept, memory_order_relaxed);
-}
-
-int fd_block_keep_bits(const uint8_t *drawn, uint8_t *keep, size_t planes, size_t h, size_t w,
-                       size_t e, size_t k, uint64_t *kept)
+/* The call's sizes into c; FD_OK, an error, or FD_OK with c->n == 0. */
+static int fd_block_setup(fd_bcall *c, size_t planes, size_t h, size_t w, size_t e, size_t k,
+                          uint64_t *kept)
 {
     if (!kept)
         return FD_ENULL;
@@ -230,27 +43,87 @@ int fd_block_keep_bits(const uint8_t *drawn, uint8_t *keep, size_t planes, size_
     if (n > SIZE_MAX - 8 || n > limit) /* n == 0 is fine: nothing to write */
         return FD_ERANGE;
     *kept = 0;
+    c->n = n;
     if (n == 0)
         return FD_OK;
     if (k < 1 || k > h || k > w)
         return FD_EARG;
+    c->nbytes = (size_t)((n + 7) / 8);
+    c->h = h;
+    c->rowbits = (uint64_t)w * e;
+    c->e = e;
+    c->k = k;
+    c->vrow_lo = k / 2;
+    c->vrow_hi = h - (k - 1) / 2;
+    c->vlo = (uint64_t)(k / 2) * e;
+    c->vhi = (uint64_t)(w - (k - 1) / 2) * e;
+    c->reach_lo = (uint64_t)(k / 2) * (c->rowbits + e);
+    c->reach_hi = (uint64_t)(k - 1 - k / 2) * (c->rowbits + e);
+    c->extra = (size_t)((c->reach_lo + c->reach_hi + 63) / 64) + 2 * fd_log_steps(k) + 3;
+    c->banded = c->extra <= FD_BLOCK_WORDS / 2;
+    c->pmask_words = 0;
+    const uint64_t map_bits = (uint64_t)h * c->rowbits;
+    if (c->banded && map_bits % 64 == 0 && map_bits / 64 <= FD_BLOCK_WORDS) {
+        c->pmask_words = (size_t)(map_bits / 64);
+        for (size_t j = 0; j < c->pmask_words; j++)
+            c->pmask[j] = ~UINT64_C(0);
+        c->n = map_bits; /* one map, from bit 0 */
+        fd_block_clear_invalid(c, c->pmask, 0, (int64_t)map_bits);
+        c->n = n;
+    }
+    atomic_init(&c->kept, 0);
+    return FD_OK;
+}
+
+static void fd_block_run(fd_bcall *c, uint64_t *kept)
+{
+    fd_parallel_for((size_t)c->n, c->banded ? fd_block_range_bands : fd_block_range_rows, c);
+    *kept = atomic_load(&c->kept);
+}
+
+int fd_block_keep_bits(const uint8_t *drawn, uint8_t *keep, size_t planes, size_t h, size_t w,
+                       size_t e, size_t k, uint64_t *kept)
+{
+    fd_bcall c;
+    int rc = fd_block_setup(&c, planes, h, w, e, k, kept);
+    if (rc || c.n == 0)
+        return rc;
     if (!drawn || !keep)
         return FD_ENULL;
-    fd_bcall c;
     c.drawn = drawn;
+    c.kernels = NULL;
     c.keep = keep;
-    c.nbytes = (size_t)((n + 7) / 8);
-    c.n = n;
-    c.h = h;
-    c.rowbits = (uint64_t)w * e;
-    c.e = e;
-    c.k = k;
-    c.vrow_lo = k / 2;
-    c.vrow_hi = h - (k - 1) / 2;
-    c.vlo = (uint64_t)(k / 2) * e;
-    c.vhi = (uint64_t)(w - (k - 1) / 2) * e;
-    atomic_init(&c.kept, 0);
-    fd_parallel_for((size_t)n, range_block, &c);
-    *kept = atomic_load(&c.kept);
+    fd_block_run(&c, kept);
+    return FD_OK;
+}
+
+int fd_block_keep_bits_stream(const fd_stream *s, uint8_t *keep, uint8_t *scratch,
+                              size_t planes, size_t h, size_t w, size_t e, size_t k,
+                              uint64_t *kept)
+{
+    fd_bcall c;
+    int rc = fd_block_setup(&c, planes, h, w, e, k, kept);
+    if (!rc)
+        rc = fd_check_stream(s, (size_t)c.n);
+    if (rc || c.n == 0)
+        return rc;
+    if (!keep || (!c.banded && !scratch))
+        return FD_ENULL;
+    c.keep = keep;
+    c.stream = *s;
+    if (c.banded) {
+        c.drawn = NULL;
+        c.kernels = fd_active_kernels();
+        if (!c.kernels)
+            return fd_init();
+    } else {
+        /* the windows are too wide for the bands: the centres first */
+        rc = fd_mask_bits(s, scratch, (size_t)c.n);
+        if (rc)
+            return rc;
+        c.drawn = scratch;
+        c.kernels = NULL;
+    }
+    fd_block_run(&c, kept);
     return FD_OK;
 }

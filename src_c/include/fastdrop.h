@@ -219,6 +219,19 @@ int fd_window_dropout_f64(const fd_stream *s, const fd_window *w, const double *
 int fd_block_keep_bits(const uint8_t *drawn, uint8_t *keep, size_t planes, size_t h, size_t w,
                        size_t e, size_t k, uint64_t *kept);
 
+/** fd_block_keep_bits with the centres drawn from s (the drop probability
+ *  gamma's threshold in s->threshold, element 0 at s->index), without
+ *  their whole packed array: the map is cut into bands whose centres are
+ *  drawn where they are used. A window too wide for the bands ((k - 1) *
+ *  (w + 1) * e over about 2**17 bits) needs scratch, ceil(n/8) bytes not
+ *  overlapping keep, where the centres are drawn first (FD_ENULL without
+ *  it; scratch may be NULL otherwise). The same bits and count as
+ *  fd_mask_bits followed by fd_block_keep_bits; fd_mask_bits's stream
+ *  errors. */
+int fd_block_keep_bits_stream(const fd_stream *s, uint8_t *keep, uint8_t *scratch,
+                              size_t planes, size_t h, size_t w, size_t e, size_t k,
+                              uint64_t *kept);
+
 /* ===   Dropout-add (SPEC.md section 10.4)   === */
 
 /** y = residual + dropout(x + bias) in one pass: t = x[i], or with a bias

@@ -243,7 +243,33 @@ FD_INLINE void fd_prefetch_group(const void *p, size_t bytes)
                                        sv, flags);                            \
                 }                                                             \
             }                                                                 \
-            for (unsigned t = tw; mode == FD_MODE_REFINE && late && t < te; t++) { \
+            if (!HAS_Y && mode == FD_MODE_REFINE && late) {                  \
+                /* the mask alone: the groups with refined elements from   \
+                 * one bit per group, each group's first two refined       \
+                 * elements without branches (more than two in a group is  \
+                 * rare at 1 in 256) */                                    \
+                uint32_t any = 0;                                             \
+                for (unsigned t = tw; t < te; t++)                            \
+                    any |= (uint32_t)(eqs[t] != 0) << t;                      \
+                while (any) {                                                 \
+                    const unsigned t = FD_CTZ64(any);                         \
+                    const uint64_t at_ = first + FD_GROUP * t;                \
+                    uint64_t eq = eqs[t];                                     \
+                    any &= any - 1;                                           \
+                    const unsigned j1 = FD_CTZ64(eq);                         \
+                    eq &= eq - 1;                                             \
+                    const unsigned j2 = FD_CTZ64(eq | UINT64_C(1) << 63);     \
+                    const uint64_t two = eq != 0;                             \
+                    eq &= eq - 1;                                             \
+                    w[t] |= (uint64_t)fd_keep_part(tpart, k2, at_ + j1, s->threshold) << j1; \
+                    w[t] |= ((uint64_t)fd_keep_part(tpart, k2, at_ + j2, s->threshold) & two) \
+                            << j2;                                            \
+                    w[t] |= fd_refined(eq, k2, at_, s->threshold, tpart);     \
+                }                                                             \
+                for (unsigned t = tw; direct && t < te; t++)                  \
+                    fd_store64(bits + (i + (FD_GROUP * t - lo)) / 8, w[t]);   \
+            }                                                                 \
+            for (unsigned t = tw; HAS_Y && mode == FD_MODE_REFINE && late && t < te; t++) { \
                 /* fix up the refined elements of the whole groups */         \
                 uint64_t eq = eqs[t];                                         \
                 while (eq) {                                                  \
