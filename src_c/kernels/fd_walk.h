@@ -171,6 +171,9 @@ FD_INLINE void fd_prefetch_group(const void *p, size_t bytes)
     fd_prefetch_bytes(p, FD_PREFETCH_BYTES, bytes);
 }
 
+/* The mask-only walk keeps one bit per group of a block in a uint32_t. */
+_Static_assert(FD_GROUPS <= 32, "a block's groups fit the refined-groups word of the walk");
+
 /* Stamps the walk of one output type; HAS_Y is 0 for the mask-only walk
  * (sfx "mask", whose apply functions are never called). */
 #define FD_DEFINE_WALK(sfx, T, CT, HAS_Y)                                     \
