@@ -96,31 +96,37 @@ def _axes(shape, nshape):
     return cupy.asarray(pairs if nd else np.zeros(2, np.uint64)), nd
 
 
-def _broadcast_launch(name: str, make_args, bits, x, y, nshape) -> None:
+def _broadcast_launch(name: str, make_args, x, nshape) -> None:
     """Launches fd_gpu_<name>_<dtype> over x's elements with the arguments
-    make_args(bits, x, y, n, axes, nd) (nothing for an empty x)."""
+    make_args(n, axes, nd) (nothing for an empty x)."""
     n = x.size
     if n == 0:
         return
     axes, nd = _axes(x.shape, nshape)
     geo = _geometry.element_geometry(n, *device_properties())
     kind = KIND[x.dtype]
-    args = make_args(bits, x, y, n, axes, nd)
-    module(kind).get_function(f"fd_gpu_{name}_{kind}")((geo.grid,), (geo.block,), args)
+    module(kind).get_function(f"fd_gpu_{name}_{kind}")((geo.grid,), (geo.block,),
+                                                        make_args(n, axes, nd))
 
 
 def noise_apply(bits, x, y, nshape, scale: float, flags: int) -> None:
     """y = dropout of x under the packed bits of the noise shape nshape, broadcast over x."""
     s = _geometry.scale_scalar(x.dtype, scale)
-    _broadcast_launch("noise_apply", lambda *a: _geometry.noise_args(*a, s, flags),
-                      bits, x, y, nshape)
+
+    def make_args(n, axes, nd):
+        return _geometry.noise_args(bits, x, y, n, axes, nd, s, flags)
+
+    _broadcast_launch("noise_apply", make_args, x, nshape)
 
 
 def noise_affine(bits, x, y, nshape, a: float, b: float, alpha: float) -> None:
     """y = alpha dropout's affine rule of x under the noise bits (SPEC.md 10.3)."""
-    consts = [_geometry.scale_scalar(x.dtype, v) for v in (a, b, alpha)]
-    _broadcast_launch("noise_affine", lambda *args: _geometry.affine_args(*args, *consts),
-                      bits, x, y, nshape)
+    av, bv, alv = (_geometry.scale_scalar(x.dtype, v) for v in (a, b, alpha))
+
+    def make_args(n, axes, nd):
+        return _geometry.affine_args(bits, x, y, n, axes, nd, av, bv, alv)
+
+    _broadcast_launch("noise_affine", make_args, x, nshape)
 
 
 def add(x, bias, t, period: int) -> None:
