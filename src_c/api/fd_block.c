@@ -33,7 +33,7 @@ static int fd_block_setup(fd_bcall *c, size_t planes, size_t h, size_t w, size_t
         return FD_ENULL;
     /* sizes whose product (in bits, with margins) overflows are refused */
     const uint64_t limit = UINT64_C(1) << 58;
-    uint64_t n = planes;
+    uint64_t n = h && w && e ? planes : 0; /* a size 0 makes n 0, whatever the others */
     const size_t f[3] = {h, w, e};
     for (unsigned i = 0; i < 3; i++) {
         if (f[i] && n > limit / f[i])
