@@ -121,6 +121,20 @@ def test_block_keep_bits_refuses_bad_sizes():
     assert (keep == 0).all()
 
 
+@pytest.mark.parametrize("planes,h,w,e", [(2**60, 2, 0, 13), (0, 2**40, 2**30, 1),
+                                          (3, 2**62, 2**10, 0), (2**33, 0, 2**33, 2**33)])
+def test_block_keep_bits_of_nothing_whatever_the_other_sizes(planes, h, w, e):
+    """n = 0 is valid (fastdrop.h) even where the other sizes' product passes
+    2**58: nothing kept, as the NumPy reference's empty mask."""
+    from fastdrop import _core
+
+    empty = np.zeros(0, np.uint8)
+    want = RV.drop_block(np.zeros((1, 1, 3, 0), np.float32), 0.0, seed=1, block_size=3)[1]
+    assert want.size == int(want.sum()) == 0
+    assert _core.block_keep_bits(empty, empty, planes, h, w, e, 3) == 0
+    assert _core.block_keep_bits_stream(_core.key(1), 0, 2**31, empty, planes, h, w, e, 3) == 0
+
+
 def _bits_both_ways(shape, fmt, p, k, seed, offset):
     """(keep, kept) from fd_block_keep_bits_stream and from fd_mask_bits then
     fd_block_keep_bits, for x of shape shape."""

@@ -25,7 +25,8 @@
 #include "fd_dispatch.h"
 #include "fd_parallel.h"
 
-/* The call's sizes into c; FD_OK, an error, or FD_OK with c->n == 0. */
+/* The call's sizes into c; FD_OK, an error, or FD_OK with c->n == 0 (the
+ * callers set *kept once every check has passed: on error it stays). */
 static int fd_block_setup(fd_bcall *c, size_t planes, size_t h, size_t w, size_t e, size_t k,
                           uint64_t *kept)
 {
@@ -33,7 +34,7 @@ static int fd_block_setup(fd_bcall *c, size_t planes, size_t h, size_t w, size_t
         return FD_ENULL;
     /* sizes whose product (in bits, with margins) overflows are refused */
     const uint64_t limit = UINT64_C(1) << 58;
-    uint64_t n = planes;
+    uint64_t n = h && w && e ? planes : 0; /* a size 0 makes n 0, whatever the others */
     const size_t f[3] = {h, w, e};
     for (unsigned i = 0; i < 3; i++) {
         if (f[i] && n > limit / f[i])
@@ -42,7 +43,6 @@ static int fd_block_setup(fd_bcall *c, size_t planes, size_t h, size_t w, size_t
     }
     if (n > SIZE_MAX - 8 || n > limit) /* n == 0 is fine: nothing to write */
         return FD_ERANGE;
-    *kept = 0;
     c->n = n;
     if (n == 0)
         return FD_OK;
@@ -86,6 +86,8 @@ int fd_block_keep_bits(const uint8_t *drawn, uint8_t *keep, size_t planes, size_
 {
     fd_bcall c;
     int rc = fd_block_setup(&c, planes, h, w, e, k, kept);
+    if (!rc && c.n == 0)
+        *kept = 0;
     if (rc || c.n == 0)
         return rc;
     if (!drawn || !keep)
@@ -105,6 +107,8 @@ int fd_block_keep_bits_stream(const fd_stream *s, uint8_t *keep, uint8_t *scratc
     int rc = fd_block_setup(&c, planes, h, w, e, k, kept);
     if (!rc)
         rc = fd_check_stream(s, (size_t)c.n);
+    if (!rc && c.n == 0)
+        *kept = 0;
     if (rc || c.n == 0)
         return rc;
     if (!keep || (!c.banded && !scratch))

@@ -3,8 +3,9 @@
  *
  * Each input picks one function (fd_dropout_*, fd_apply_bits_* and
  * fd_dropout_add_* of float16, float32, float64 and bfloat16, fd_mask_bits,
- * fd_uniforms, or fastdrop_normal.h's fd_normals_f64/f32, fd_gaussian_f64/
- * f32 and fd_normal_words_f64; fd_threshold and fd_key run on every input),
+ * fd_uniforms, fastdrop_normal.h's fd_normals_f64/f32, fd_gaussian_f64/
+ * f32 and fd_normal_words_f64, or DropBlock's fd_block_keep_bits and
+ * fd_block_keep_bits_stream; fd_threshold and fd_key run on every input),
  * a size n below 4500 (for 1 input in 64, 2**17 more, so that calls split
  * over two threads), an offset (near block boundaries and near 2**64 too),
  * p and a threshold (0, 1, 2**32, NaN, out of range), flags (invalid ones
@@ -18,9 +19,18 @@
  * huge, subnormal, negative, NaN, infinite, any bits) and may run in place
  * (y is x); fd_normal_words_f64's words are x's bytes. x, the old y, the
  * bias and the input mask bits are the input's remaining bytes, repeated,
- * so every bit pattern occurs. Each buffer is a heap block of exactly its
- * size, so AddressSanitizer sees any access past its end; the bytes before
- * the start are a canary.
+ * so every bit pattern occurs. DropBlock's calls take a geometry of planes
+ * maps of h rows of w positions of e elements (channels first, e 1;
+ * channels last, rows of w*e bits over many words; maps of whole words;
+ * windows near and past the bands' limit, which take the per-row route and
+ * the scratch array, with rows of a few elements or a few positions of
+ * many; n = 0 with the other sizes anything, even huge; n past 2**58) and
+ * a window k (mostly 1..min(h, w), even ones too; else up to max(h, w) + 2,
+ * 0 or huge); the drawn centres of fd_block_keep_bits are the input's bytes
+ * (or sparser: 1 bit in 8 a centre), the stream entry gets a scratch array
+ * 3 inputs in 4. Each buffer is a heap block of exactly its size, so
+ * AddressSanitizer sees any access past its end; the bytes before the
+ * start are a canary.
  *
  * Checks, with __builtin_trap() on any failure (it is a test harness):
  *   - fastdrop.h's error contract: invalid arguments give one of the codes
@@ -45,12 +55,24 @@
  *     * z))) in the array's type (SPEC.md 11.4), computed here with z from
  *     fd_normals_* of the same stream. sigma is finite and z never NaN, so
  *     no two NaNs meet there: every bit is checked;
+ *   - DropBlock (SPEC.md 10.5, fastdrop.h): FD_ENULL for a NULL kept (or
+ *     FD_OK when n == 0), drawn, keep or stream, and for no scratch where
+ *     the window is too wide for the bands (fd_block.c's limit, written out
+ *     here), FD_EARG unless 1 <= k <= min(h, w) and for a threshold over
+ *     2**32, FD_ERANGE for n past 2**58 or index + n past 2**64; n = 0 is
+ *     valid whatever the other sizes, with *kept 0; on error nothing is
+ *     written, *kept included; the keep bits and *kept equal a scan of each
+ *     element's window of valid centres written here from SPEC.md 10.5, the
+ *     padding bits are 0, and the stream entry's equal fd_mask_bits of its
+ *     stream followed by fd_block_keep_bits;
  *   - every kernel this CPU runs (fd_set_isa), and a split over two
  *     threads, gives the scalar kernel's bits exactly, except where two
  *     NaNs meet (fastdrop.h): a NaN accumulated into a NaN (SPEC.md), a
  *     NaN x times a NaN scale, and dropout-add's NaN x plus a NaN bias;
  *     there both results (and dropout-add's computed here) need only be NaN.
- *     fd_normal_words_f64 runs on one thread (no split).
+ *     fd_normal_words_f64 runs on one thread (no split). DropBlock's keep
+ *     bits and count are the same on every kernel and thread count (its
+ *     windows near the bands' limit always split).
  *
  * Build and run from the repository root with clang's libFuzzer (.ci/fuzz
  * does this; Debian: clang, libclang-rt-14-dev, libomp-14-dev):
@@ -74,23 +96,27 @@
 #include "fastdrop/half.h"
 #include "fastdrop/normal.h" /* fd_normal_from_word: the scalar definition */
 
-/* bfloat16's ops, then dropout-add's, then the normal stream's, come
- * last, so that the corpus's inputs keep their ops. */
+/* bfloat16's ops, then dropout-add's, then the normal stream's, then
+ * DropBlock's, come last, so that the corpus's inputs keep their ops. */
 enum { DROP16, DROP32, DROP64, APPLY16, APPLY32, APPLY64, MASK, UNIFORMS, DROPB16, APPLYB16,
-       ADD16, ADD32, ADD64, ADDB16, NORM64, NORM32, GAUSS64, GAUSS32, WORDS, NOPS };
-static const size_t esize[NOPS] = {2, 4, 8, 2, 4, 8, 1, 4, 2, 2, 2, 4, 8, 2, 8, 4, 8, 4, 8};
+       ADD16, ADD32, ADD64, ADDB16, NORM64, NORM32, GAUSS64, GAUSS32, WORDS, BLOCK, BLOCKS,
+       NOPS };
+static const size_t esize[NOPS] = {2, 4, 8, 2, 4, 8, 1, 4, 2, 2, 2, 4, 8, 2, 8, 4, 8, 4, 8,
+                                   1, 1};
 static const char *const opname[NOPS] = {"dropout_f16", "dropout_f32", "dropout_f64",
     "apply_bits_f16", "apply_bits_f32", "apply_bits_f64", "mask_bits", "uniforms",
     "dropout_bf16", "apply_bits_bf16", "dropout_add_f16", "dropout_add_f32",
     "dropout_add_f64", "dropout_add_bf16", "normals_f64", "normals_f32", "gaussian_f64",
-    "gaussian_f32", "normal_words_f64"};
+    "gaussian_f32", "normal_words_f64", "block_keep_bits", "block_keep_bits_stream"};
 #define IS_BF16(op) ((op) == DROPB16 || (op) == APPLYB16 || (op) == ADDB16)
 #define IS_DROP(op) ((op) <= DROP64 || (op) == DROPB16)            /* fd_dropout_* */
 #define IS_APPLY(op) (((op) >= APPLY16 && (op) <= APPLY64) || (op) == APPLYB16)
 #define IS_ADD(op) ((op) >= ADD16 && (op) <= ADDB16)               /* fd_dropout_add_* */
-#define IS_NORMAL(op) ((op) >= NORM64)                             /* fastdrop_normal.h */
+#define IS_NORMAL(op) ((op) >= NORM64 && (op) <= WORDS)            /* fastdrop_normal.h */
+#define IS_BLOCK(op) ((op) == BLOCK || (op) == BLOCKS)             /* fd_block_keep_bits* */
 #define IS_GAUSS(op) ((op) == GAUSS64 || (op) == GAUSS32)          /* fd_gaussian_* */
-#define IS_ARRAY(op) ((op) != MASK && (op) != UNIFORMS && !IS_ADD(op) && !IS_NORMAL(op))
+#define IS_ARRAY(op) ((op) != MASK && (op) != UNIFORMS && !IS_ADD(op) && !IS_NORMAL(op) \
+                      && !IS_BLOCK(op))
 
 #define NMAX 4500
 #define SPLIT_N ((size_t)2 << 16) /* two threads' worth (fd_parallel.h) */
@@ -104,6 +130,12 @@ typedef struct call {
     unsigned flags;
     double p, scale, sigma; /* sigma: fd_gaussian_*'s (a float's value for _f32) */
     uint64_t seed;
+    /* DropBlock: planes maps of h rows of w positions of e elements, the
+     * window k; n their product (SIZE_MAX when it overflows); big: n over
+     * 2**58 or overflowing (no buffers); wide: the window too wide for the
+     * bands; a scratch array given; kept NULL */
+    size_t planes, h, w, e, k;
+    int big, wide, scratch, null_kept, sparse; /* sparse: fewer drawn centres */
 } call;
 
 typedef struct buf { /* a heap block: pre canary bytes, then len data bytes */
@@ -111,8 +143,8 @@ typedef struct buf { /* a heap block: pre canary bytes, then len data bytes */
     size_t pre, len;
 } buf;
 
-typedef struct inputs { /* res and bias: dropout-add's (else empty) */
-    buf x, y0, bits_in, bits0, res, bias;
+typedef struct inputs { /* res and bias: dropout-add's, scratch0: DropBlock's (else empty) */
+    buf x, y0, bits_in, bits0, res, bias, scratch0;
 } inputs;
 
 static const call *cur; /* for the failure report */
@@ -134,6 +166,10 @@ static void report(const char *what, int line)
     if (cur && IS_NORMAL(cur->op))
         fprintf(stderr, "  key=%#llx sigma=%a (normals: z is y; words: h is x)\n",
                 (unsigned long long)cur->s.key, cur->sigma);
+    if (cur && IS_BLOCK(cur->op))
+        fprintf(stderr, "  planes=%zu h=%zu w=%zu e=%zu k=%zu big=%d wide=%d scratch=%d "
+                "null_kept=%d (keep is bits, drawn bits_in, kept y)\n", cur->planes, cur->h,
+                cur->w, cur->e, cur->k, cur->big, cur->wide, cur->scratch, cur->null_kept);
     __builtin_trap();
 }
 #define REQUIRE(c) ((c) ? (void)0 : report(#c, __LINE__))
@@ -237,6 +273,122 @@ static double pick_sigma(reader *r, const call *c)
     }
 }
 
+/* The log steps of a window of k (windows of 1, 2, 4, .., then what is
+ * left): ceil(log2 k). */
+static unsigned log_steps(size_t k)
+{
+    unsigned s = 0;
+    while (s < 64 && ((size_t)1 << s) < k)
+        s++;
+    return s;
+}
+
+/* The widest reach, in bits, fd_block.c's bands take for a window of k: a
+ * window reaches (k - 1) * (w + 1) * e bits, and a band's two buffers of
+ * 4096 words keep half for it, less 2 words a log step and 3. Wider ones
+ * take the per-row route, whose stream entry needs the scratch array. */
+static uint64_t band_reach_limit(size_t k)
+{
+    return 64 * (uint64_t)(4096 / 2 - 3 - 2 * log_steps(k));
+}
+
+static size_t gcd(size_t a, size_t b)
+{
+    while (b) {
+        const size_t t = a % b;
+        a = b, b = t;
+    }
+    return a;
+}
+
+/* DropBlock's geometry (SPEC.md 10.5, fastdrop.h): channels first (e 1),
+ * channels last (a row of w*e bits over many words), maps of whole words
+ * (the bands' map mask); windows of k near and past the bands' limit (the
+ * per-row route: long rows of a few elements, or a few positions of many,
+ * past the per-row ring too); n = 0 with the other sizes anything; n past
+ * 2**58. k is mostly valid, else over h or w (FD_EARG), 0 or huge. */
+static void decode_block(reader *r, call *c, unsigned mode)
+{
+    const unsigned kind = (unsigned)take(r, 1) % 16, kb = (unsigned)take(r, 2);
+    const uint64_t raw = take(r, 8);
+    size_t planes = 1, h = 1 + (raw >> 8) % 64, w = 1 + (raw >> 16) % 64, e = 1, k;
+    if (kind <= 10) {
+        if (kind >= 6 && kind < 10) { /* channels last */
+            h = 1 + (raw >> 8) % 12, w = 1 + (raw >> 16) % 12, e = 2 + (raw >> 24) % 400;
+            e = e < NMAX / (h * w) ? e : NMAX / (h * w);
+        } else if (kind == 10) { /* each map a whole number of words */
+            h = 1 + (raw >> 8) % 8, w = 1 + (raw >> 16) % 8, e = 64 / gcd(h * w, 64);
+        }
+        planes = 1 + (size_t)(raw >> 40) % (NMAX / (h * w * e));
+        const size_t lo = h < w ? h : w, hi = h < w ? w : h;
+        const unsigned sel = kb >> 12;
+        k = sel < 11 ? 1 + kb % lo : sel < 14 ? 1 + kb % (hi + 2) : sel == 14 ? 0
+            : SIZE_MAX - kb % 4;
+        if (c->split) { /* two threads' worth; windows up to 8 (the reference's time) */
+            planes += SPLIT_N / (h * w * e) + 1;
+            if (k >= 1 && k <= lo)
+                k = 1 + (k - 1) % 8;
+        }
+    } else if (kind < 14) { /* near and past the bands' limit */
+        k = 2 + raw % 4, h = k + (raw >> 8) % 3, w = k + (raw >> 16) % 3;
+        const uint64_t lim = band_reach_limit(k), d = (raw >> 24) % 5;
+        if (kind == 11) { /* a few positions of many elements, either side of the limit */
+            planes = 1 + (raw >> 56) % 2;
+            e = (size_t)(lim / ((k - 1) * (w + 1)) - 2 + d);
+        } else if (kind == 12) { /* long rows of a few elements (shifts under 64 bits) */
+            e = 1 + (size_t)(raw >> 32) % (63 / (k / 2));
+            w = (size_t)(lim / ((k - 1) * e) - 3 + d);
+        } else if ((raw >> 32) % 4) { /* far past */
+            e = (size_t)(lim / ((k - 1) * (w + 1)) * (2 + d % 3));
+        } else { /* either side of the per-row ring's width (4092 words) */
+            k = 2, h = w = 2, e = 64 * 4092 - 128 + (size_t)(raw >> 40) % 256;
+        }
+        c->split = 1;
+    } else if (kind == 14) { /* n = 0 */
+        size_t f[4];
+        for (unsigned i = 0; i < 4; i++) {
+            const uint64_t b = raw >> (8 * i + 8);
+            f[i] = (kb >> i) & 1 ? (size_t)1 << (20 + b % 44) : (size_t)(1 + b % 70);
+        }
+        f[raw % 4] = 0;
+        planes = f[0], h = f[1], w = f[2], e = f[3];
+        k = kb >> 15 ? SIZE_MAX - kb % 4 : (kb >> 4) % 80;
+    } else { /* n past 2**58, or overflowing */
+        if (raw % 2) {
+            h = 1 + (raw >> 8) % 64, w = 1 + (raw >> 16) % 64, e = 1 + (raw >> 24) % 64;
+            planes = (size_t)((UINT64_C(1) << 58) / (h * w * e) + 1 + (raw >> 40) % 3);
+        } else {
+            planes = (size_t)take(r, 8), h = (size_t)take(r, 8), w = (size_t)take(r, 8);
+            e = (size_t)take(r, 8);
+        }
+        k = (kb >> 4) % 80;
+    }
+    c->planes = planes, c->h = h, c->w = w, c->e = e, c->k = k;
+    const size_t f[4] = {planes, h, w, e};
+    uint64_t n = 1;
+    int zero = 0, over = 0;
+    for (unsigned i = 0; i < 4; i++) {
+        if (f[i] == 0)
+            zero = 1;
+        else if (n > UINT64_MAX / f[i])
+            over = 1;
+        else
+            n *= f[i];
+    }
+    c->big = !zero && (over || n > UINT64_C(1) << 58);
+    c->n = zero ? 0 : over ? SIZE_MAX : (size_t)n;
+    c->wide = !zero && !c->big && k >= 1 && k <= h && k <= w
+              && (uint64_t)(k - 1) * (w + 1) * e > band_reach_limit(k);
+    c->scratch = c->op == BLOCKS && ((mode >> 2) & 3) != 0;
+    c->sparse = (mode >> 4) & 1;
+    c->null_kept = c->null_x, c->null_x = 0; /* kept is x's NULL, keep y's, drawn bits' */
+    if (c->op == BLOCK)
+        c->null_bits |= c->null_stream, c->null_stream = 0;
+    else
+        c->null_bits = 0;
+    c->in_place = c->bits_out = 0, c->flags = 0; /* not passed */
+}
+
 static void decode(reader *r, call *c)
 {
     memset(c, 0, sizeof *c);
@@ -288,6 +440,8 @@ static void decode(reader *r, call *c)
     }
     if (c->op == UNIFORMS || c->op == NORM64 || c->op == NORM32)
         c->null_y |= c->null_x, c->null_x = 0; /* u or z is its one array */
+    if (IS_BLOCK(c->op))
+        decode_block(r, c, mode);
 }
 
 /* ===   Buffers   === */
@@ -334,10 +488,36 @@ static void fill(uint8_t *dst, size_t len, const uint8_t *src, size_t srclen, si
     }
 }
 
+/* DropBlock's inputs: the drawn centres are the input's bytes (sparse: each
+ * ORed with two rotations of itself, so 1 bit in 8 is a centre); keep
+ * (bits0) 0x5a, kept (y0) a 0x5a pattern, the scratch array 0x3c; no
+ * buffers of its size for n past 2**58. */
+static inputs make_block_inputs(const call *c, const uint8_t *src, size_t srclen)
+{
+    const size_t nb = c->big ? 0 : (c->n + 7) / 8;
+    inputs in;
+    in.x = buf_new(0, 0), in.res = buf_new(0, 0), in.bias = buf_new(0, 0);
+    in.y0 = buf_new(8, 8);
+    memset(data(&in.y0), 0x5a, 8);
+    in.bits_in = buf_new(c->shift, nb);
+    uint8_t *d = data(&in.bits_in);
+    fill(d, nb, src, srclen, srclen / 3 + 2);
+    for (size_t i = 0; c->sparse && i < nb; i++)
+        d[i] = (uint8_t)(d[i] | (d[i] << 1 | d[i] >> 7) | (d[i] << 3 | d[i] >> 5));
+    in.bits0 = buf_new(c->shift, nb);
+    memset(data(&in.bits0), 0x5a, nb);
+    in.scratch0 = buf_new(c->shift, nb);
+    memset(data(&in.scratch0), 0x3c, nb);
+    return in;
+}
+
 static inputs make_inputs(const call *c, const uint8_t *src, size_t srclen)
 {
     const size_t es = esize[c->op], nb = (c->n + 7) / 8;
     inputs in;
+    if (IS_BLOCK(c->op))
+        return make_block_inputs(c, src, srclen);
+    in.scratch0 = buf_new(0, 0);
     in.x = buf_new(c->shift * es, c->n * es);
     fill(data(&in.x), in.x.len, src, srclen, 0);
     in.y0 = buf_new(c->shift * es, c->n * es);
@@ -364,14 +544,14 @@ static inputs make_inputs(const call *c, const uint8_t *src, size_t srclen)
 static void free_inputs(inputs *in)
 {
     free(in->x.base), free(in->y0.base), free(in->bits_in.base), free(in->bits0.base);
-    free(in->res.base), free(in->bias.base);
+    free(in->res.base), free(in->bias.base), free(in->scratch0.base);
 }
 
 /* ===   One call   === */
 
-typedef struct result {
+typedef struct result { /* DropBlock: keep is bits, kept y, scratch its own */
     int rc;
-    buf y, bits;
+    buf y, bits, scratch;
 } result;
 
 static result run(const call *c, const inputs *in, int isa, int threads)
@@ -382,6 +562,7 @@ static result run(const call *c, const inputs *in, int isa, int threads)
     REQUIRE(fd_set_num_threads(threads) == FD_OK);
     o.y = buf_clone(&in->y0);
     o.bits = buf_clone(&in->bits0);
+    o.scratch = buf_clone(&in->scratch0);
     const fd_stream *s = c->null_stream ? NULL : &c->s;
     void *y = c->null_y ? NULL : data(&o.y);
     const void *x = c->null_x ? NULL : c->in_place == 1 ? y : data(&in->x);
@@ -393,6 +574,8 @@ static result run(const call *c, const inputs *in, int isa, int threads)
     const size_t n = c->n;
     const float sf = (float)c->scale;
     const unsigned fl = c->flags;
+    uint8_t *keep = c->null_y ? NULL : data(&o.bits), *sc = c->scratch ? data(&o.scratch) : NULL;
+    uint64_t *kept = c->null_kept ? NULL : (uint64_t *)(void *)data(&o.y);
     switch (c->op) {
     case DROP16: o.rc = fd_dropout_f16(s, x, y, bo, n, sf, fl); break;
     case DROP32: o.rc = fd_dropout_f32(s, x, y, bo, n, sf, fl); break;
@@ -412,6 +595,12 @@ static result run(const call *c, const inputs *in, int isa, int threads)
     case GAUSS32: o.rc = fd_gaussian_f32(c->s.key, c->s.index, x, y, n, (float)c->sigma); break;
     case WORDS: o.rc = fd_normal_words_f64(x, y, n); break;
     case MASK: o.rc = fd_mask_bits(s, bo, n); break;
+    case BLOCK:
+        o.rc = fd_block_keep_bits(bi, keep, c->planes, c->h, c->w, c->e, c->k, kept);
+        break;
+    case BLOCKS:
+        o.rc = fd_block_keep_bits_stream(s, keep, sc, c->planes, c->h, c->w, c->e, c->k, kept);
+        break;
     default: o.rc = fd_uniforms(s, y, n); break;
     }
     return o;
@@ -419,7 +608,7 @@ static result run(const call *c, const inputs *in, int isa, int threads)
 
 static void free_result(result *o)
 {
-    free(o->y.base), free(o->bits.base);
+    free(o->y.base), free(o->bits.base), free(o->scratch.base);
 }
 
 /* The status codes the call may return (fastdrop.h). A NULL stream with
@@ -427,6 +616,25 @@ static void free_result(result *o)
 static unsigned allowed(const call *c)
 {
     unsigned must = 0, may = 0;
+    if (IS_BLOCK(c->op)) { /* fastdrop.h's DropBlock; n == 0 is valid, kept may be required */
+        const int some = c->n > 0;
+        if (c->null_kept)
+            *(some ? &must : &may) |= MAY(FD_ENULL);
+        if (c->big)
+            must |= MAY(FD_ERANGE);
+        if (some && (c->k < 1 || c->k > c->h || c->k > c->w))
+            must |= MAY(FD_EARG);
+        const int no_scratch = c->op == BLOCKS && c->wide && !c->scratch;
+        if (some && (c->null_y || c->null_bits || no_scratch))
+            must |= MAY(FD_ENULL);
+        if (c->op == BLOCKS && c->null_stream)
+            *(some ? &must : &may) |= MAY(FD_ENULL);
+        else if (c->op == BLOCKS && c->s.threshold > FD_KEEP_ALL)
+            must |= MAY(FD_EARG);
+        else if (c->op == BLOCKS && some && !c->big && c->n - 1 > UINT64_MAX - c->s.index)
+            must |= MAY(FD_ERANGE);
+        return must ? must | may : MAY(FD_OK) | may;
+    }
     if (IS_NORMAL(c->op)) { /* fastdrop_normal.h: n == 0 is valid (a bad sigma may fail) */
         if (c->n > 0 && (c->null_x || c->null_y))
             must |= MAY(FD_ENULL);
@@ -707,6 +915,83 @@ static void check_normal(const call *c, const inputs *in, const result *r)
     free(z), free(zf);
 }
 
+/* SPEC.md 10.5, written out: element (plane, i, j, channel) is dropped iff
+ * some valid centre (i2, j2) of its map and channel, k div 2 <= i2 <
+ * h - (k - 1) div 2 and the same for j2 with w, whose drawn bit is 0, has
+ * i2 - (k - 1 - k div 2) <= i <= i2 + k div 2 and the same for j; the
+ * window of centres is scanned for each element. keep (zeroed here) gets
+ * the keep bits; returns their count. */
+static uint64_t block_reference(const call *c, const uint8_t *drawn, uint8_t *keep)
+{
+    const size_t h = c->h, w = c->w, e = c->e, k = c->k, before = k / 2, after = k - 1 - k / 2;
+    uint64_t kept = 0;
+    memset(keep, 0, (c->n + 7) / 8);
+    for (size_t p = 0, idx = 0; p < c->planes; p++)
+        for (size_t i = 0; i < h; i++)
+            for (size_t j = 0; j < w; j++)
+                for (size_t ch = 0; ch < e; ch++, idx++) {
+                    int dropped = 0;
+                    /* the centres i2 with i2 - after <= i <= i2 + before */
+                    for (size_t i2 = i >= before ? i - before : 0; !dropped && i2 <= i + after
+                         && i2 < h; i2++) {
+                        if (i2 < k / 2 || i2 >= h - (k - 1) / 2)
+                            continue;
+                        for (size_t j2 = j >= before ? j - before : 0; j2 <= j + after && j2 < w;
+                             j2++) {
+                            const size_t at = ((p * h + i2) * w + j2) * e + ch;
+                            if (j2 >= k / 2 && j2 < w - (k - 1) / 2 && !bit(drawn, at)) {
+                                dropped = 1;
+                                break;
+                            }
+                        }
+                    }
+                    if (!dropped)
+                        keep[idx / 8] |= (uint8_t)(1u << (idx % 8)), kept++;
+                }
+    return kept;
+}
+
+/* A valid DropBlock call (n > 0): keep and *kept against block_reference of
+ * the drawn centres (the stream entry's: fd_mask_bits of its stream), the
+ * padding bits 0, and the stream entry against fd_mask_bits followed by
+ * fd_block_keep_bits. */
+static void check_block(const call *c, const inputs *in, const result *r)
+{
+    const size_t n = c->n, nb = (n + 7) / 8;
+    const uint8_t *keep = data(&r->bits);
+    uint64_t kept;
+    memcpy(&kept, data(&r->y), 8);
+    uint8_t *drawn = malloc(nb), *want = malloc(nb);
+    REQUIRE(drawn != NULL && want != NULL);
+    if (c->op == BLOCK)
+        memcpy(drawn, data(&in->bits_in), nb);
+    else
+        REQUIRE(fd_mask_bits(&c->s, drawn, n) == FD_OK);
+    const uint64_t want_kept = block_reference(c, drawn, want);
+    if (n % 8)
+        REQUIRE((keep[nb - 1] >> (n % 8)) == 0); /* padding bits are 0 */
+    for (size_t j = 0; j < n; j++)
+        if (bit(keep, j) != bit(want, j)) {
+            const size_t ch = j % c->e, pos = j / c->e % c->w, row = j / c->e / c->w % c->h;
+            fprintf(stderr, "fd_fuzz: element %zu (plane %zu row %zu position %zu channel %zu): "
+                    "keep bit %d, SPEC.md 10.5's %d\n", j, j / c->e / c->w / c->h, row, pos, ch,
+                    bit(keep, j), bit(want, j));
+            REQUIRE(!"DropBlock's keep bits (SPEC.md 10.5)");
+        }
+    if (kept != want_kept)
+        fprintf(stderr, "fd_fuzz: kept %llu, SPEC.md 10.5's %llu\n", (unsigned long long)kept,
+                (unsigned long long)want_kept);
+    REQUIRE(kept == want_kept);
+    if (c->op == BLOCKS) { /* fd_mask_bits then fd_block_keep_bits */
+        uint64_t kept2 = 0;
+        memset(want, 0xc3, nb);
+        REQUIRE(fd_block_keep_bits(drawn, want, c->planes, c->h, c->w, c->e, c->k, &kept2)
+                == FD_OK);
+        REQUIRE(memcmp(want, keep, nb) == 0 && kept2 == kept);
+    }
+    free(drawn), free(want);
+}
+
 /* The reference (scalar) result against fastdrop.h and SPEC.md's rules. */
 static void check_reference(const call *c, const inputs *in, const result *r)
 {
@@ -715,6 +1000,18 @@ static void check_reference(const call *c, const inputs *in, const result *r)
     const uint8_t *y = data(&r->y);
     REQUIRE(memcmp(r->y.base, in->y0.base, r->y.pre) == 0);       /* canaries */
     REQUIRE(memcmp(r->bits.base, in->bits0.base, r->bits.pre) == 0);
+    REQUIRE(memcmp(r->scratch.base, in->scratch0.base, r->scratch.pre) == 0);
+    if (IS_BLOCK(c->op)) { /* n == 0: nothing written, a count of 0 */
+        uint64_t kept;
+        memcpy(&kept, data(&r->y), 8);
+        REQUIRE(n > 0 || c->null_kept || kept == 0);
+        REQUIRE(memcmp(r->y.base, in->y0.base, r->y.pre) == 0);
+        if (n == 0)
+            REQUIRE(buf_same(&r->bits, &in->bits0) && buf_same(&r->scratch, &in->scratch0));
+        else
+            check_block(c, in, r);
+        return;
+    }
     const int bits_out = (IS_DROP(c->op) || IS_ADD(c->op)) && c->bits_out;
     const int bits_written = !c->null_bits && (c->op == MASK || bits_out);
     if (!bits_written || n == 0)
@@ -766,6 +1063,11 @@ static void check_same(const call *c, const inputs *in, const result *ref, const
     REQUIRE(o->rc == ref->rc);
     REQUIRE(buf_same(&o->bits, &ref->bits));
     REQUIRE(memcmp(o->y.base, ref->y.base, o->y.pre) == 0);
+    REQUIRE(memcmp(o->scratch.base, in->scratch0.base, o->scratch.pre) == 0);
+    if (IS_BLOCK(c->op)) { /* the keep bits (above) and the count */
+        REQUIRE(buf_same(&o->y, &ref->y));
+        return;
+    }
     if (memcmp(data(&o->y), data(&ref->y), o->y.len) == 0)
         return;
     for (size_t j = 0; j < c->n; j++) {
@@ -840,7 +1142,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t size)
     if (ref.rc == FD_OK)
         check_reference(&c, &in, &ref);
     else
-        REQUIRE(buf_same(&ref.y, &in.y0) && buf_same(&ref.bits, &in.bits0));
+        REQUIRE(buf_same(&ref.y, &in.y0) && buf_same(&ref.bits, &in.bits0)
+                && buf_same(&ref.scratch, &in.scratch0));
     for (int isa = 0; isa < FD_ISA_COUNT; isa++) {
         for (int threads = 1; threads <= 1 + c.split; threads++) {
             if (!fd_isa_supported(isa) || (isa == FD_ISA_SCALAR && threads == 1))
