@@ -10,7 +10,9 @@ Layers:
 - `route` and `is_cupy`: the hook at the top of each public function;
 - `dropout`, `dropout_forward`, `dropout_backward`, `packed_bits`,
   `to_bool`: the public functions' GPU versions (argument checks, layouts,
-  the Mask), in `_api`;
+  noise shapes, the Mask), in `_api`;
+- `_variants`: the operations the variants (fastdrop/_variants/) are
+  written against, on the GPU (`fastdrop._variants.backend` picks them);
 - `_launch`: the kernels, on resolved integers and contiguous CuPy arrays;
 - `_geometry` and `_source`: pure Python (launch geometry, vector
   alignment, kernel arguments; the CUDA text and NVRTC options).
