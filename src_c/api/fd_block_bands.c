@@ -62,24 +62,31 @@ static size_t fd_or_shifted(uint64_t *restrict dst, const uint64_t *restrict src
     return m;
 }
 
-/* Clears bits [from, to) of buf (nbits bits), clipped to it. */
-FD_INLINE void fd_clear_bits(uint64_t *buf, int64_t from, int64_t to, int64_t nbits)
+/* Sets (value 1) or clears (value 0) bits [from, to) of buf (nbits bits),
+ * clipped to it. */
+FD_INLINE void fd_fill_bits(uint64_t *buf, int64_t from, int64_t to, int64_t nbits, int value)
 {
     from = FD_MAX(from, 0);
     to = FD_MIN(to, nbits);
     if (from >= to)
         return;
     const size_t a = (size_t)(from / 64), z = (size_t)((to - 1) / 64);
-    const uint64_t ma = ~UINT64_C(0) << (from % 64);
+    uint64_t ma = ~UINT64_C(0) << (from % 64);
     const uint64_t mz = ~UINT64_C(0) >> (63 - (to - 1) % 64);
-    if (a == z) {
-        buf[a] &= ~(ma & mz);
+    if (a == z)
+        ma &= mz;
+    buf[a] = value ? buf[a] | ma : buf[a] & ~ma;
+    if (a == z)
         return;
-    }
-    buf[a] &= ~ma;
     for (size_t i = a + 1; i < z; i++)
-        buf[i] = 0;
-    buf[z] &= ~mz;
+        buf[i] = value ? ~UINT64_C(0) : 0;
+    buf[z] = value ? buf[z] | mz : buf[z] & ~mz;
+}
+
+/* Clears bits [from, to) of buf (nbits bits), clipped to it. */
+FD_INLINE void fd_clear_bits(uint64_t *buf, int64_t from, int64_t to, int64_t nbits)
+{
+    fd_fill_bits(buf, from, to, nbits, 0);
 }
 
 /* Word g of the drawn bits, 0 past them. */
@@ -222,21 +229,7 @@ static uint64_t *fd_dilate(uint64_t *src, uint64_t *dst, size_t *nw, uint64_t k,
 /* Sets bits [from, to) of buf (nbits bits), clipped to it. */
 FD_INLINE void fd_set_bits(uint64_t *buf, int64_t from, int64_t to, int64_t nbits)
 {
-    from = FD_MAX(from, 0);
-    to = FD_MIN(to, nbits);
-    if (from >= to)
-        return;
-    const size_t a = (size_t)(from / 64), z = (size_t)((to - 1) / 64);
-    const uint64_t ma = ~UINT64_C(0) << (from % 64);
-    const uint64_t mz = ~UINT64_C(0) >> (63 - (to - 1) % 64);
-    if (a == z) {
-        buf[a] |= ma & mz;
-        return;
-    }
-    buf[a] |= ma;
-    for (size_t i = a + 1; i < z; i++)
-        buf[i] = ~UINT64_C(0);
-    buf[z] |= mz;
+    fd_fill_bits(buf, from, to, nbits, 1);
 }
 
 /* Set bits of w[0 .. m-1]: nibble counts summed bytewise over 31 words at
