@@ -18,6 +18,7 @@ import numpy as np
 from fastdrop import _checks, _core
 from fastdrop._gpu import _launch
 from fastdrop._mask import Mask, training_scale
+from fastdrop._variants import noise as _noise
 
 _FLOATS = tuple(np.dtype(t) for t in (np.float16, np.float32, np.float64))
 
@@ -122,7 +123,7 @@ def noise_forward(x, p, seed, offset, scaling, store, out, nshape):
     nshape = tuple(nshape)
     if nshape == x.shape:  # the same bits: the one-pass kernel
         return _forward(x, p, seed, offset, scaling, store, out)
-    m = _noise_size(nshape)
+    m = _noise.size(nshape)
     with x.device:
         bits = mask_bits(seed, offset, p, m)
         y = noise_apply(x, bits, nshape, training_scale(p, scaling), _flags(scaling), out)
@@ -146,18 +147,9 @@ def noise_apply(x, bits, nshape, scale: float, flags: int, out=None, keep_out: b
         return _result(work, out)
 
 
-def _noise_size(nshape) -> int:
-    size = 1
-    for d in nshape:
-        size *= d
-    return size
-
-
 def _noise_shape(x, noise_shape, broadcast_dims):
     """The noise shape of x (x's own shape when neither is given)."""
-    from fastdrop._variants import noise
-
-    nshape = noise.resolve(x.shape, noise_shape, broadcast_dims)
+    nshape = _noise.resolve(x.shape, noise_shape, broadcast_dims)
     return x.shape if nshape is None else nshape
 
 
@@ -172,7 +164,7 @@ def dropout(x, p=0.5, *, seed=None, offset=0, training=True, scaling="inverted",
     if out is not None:
         _check_out(out, x)
     nshape = _noise_shape(x, noise_shape, broadcast_dims)
-    m = _noise_size(nshape)
+    m = _noise.size(nshape)
     if not training:
         if not callable(offset):  # checked as on the CPU; a Generator reserves nothing here
             _checks.check_offset(offset, m)
@@ -193,7 +185,7 @@ def dropout_forward(x, p=0.5, *, seed=None, offset=0, scaling="inverted", store=
     if out is not None:
         _check_out(out, x)
     nshape = _noise_shape(x, noise_shape, broadcast_dims)
-    offset = _offset(offset, _noise_size(nshape))
+    offset = _offset(offset, _noise.size(nshape))
     seed = _seed(seed)
     return noise_forward(x, p, seed, offset, scaling, store, out, nshape)
 
@@ -217,12 +209,10 @@ def _mask_bits_of(mask, grad):
 def check_backward(grad, mask, out, accumulate):
     """The checked (grad, accumulate, stored bits or None) of a backward on the GPU;
     grad may have a shape the mask broadcasts to (a noise-shaped Mask)."""
-    from fastdrop._variants import noise
-
     if not isinstance(mask, Mask):
         raise TypeError(f"mask must be a fastdrop.Mask, got {type(mask).__name__}")
     grad = _as_float(grad, "grad")
-    if grad.shape != mask.shape and not noise.broadcasts(mask.shape, grad.shape):
+    if grad.shape != mask.shape and not _noise.broadcasts(mask.shape, grad.shape):
         raise ValueError(f"grad must have the mask's shape {mask.shape} (or one it broadcasts "
                          f"to), got {grad.shape}")
     accumulate = _checks.check_flag(accumulate, "accumulate")

@@ -37,13 +37,11 @@ def _bias_period(bias, shape):
     """(contiguous bias, period): element k of x takes bias[k % period]. A bias
     that is a trailing block of x's shape (after leading 1s) repeats as it is;
     any other is broadcast to x's shape first."""
-    nd = len(shape)
-    padded = (1,) * (nd - bias.ndim) + tuple(bias.shape)
-    for k in range(nd + 1):
-        if padded[k:] == tuple(shape[k:]) and all(d == 1 for d in padded[:k]):
-            flat = cupy.ascontiguousarray(bias).reshape(-1)
-            return flat, max(1, flat.size)
-    flat = cupy.ascontiguousarray(cupy.broadcast_to(bias, shape)).reshape(-1)
+    from fastdrop._variants.fused import repeats_as_is
+
+    if not repeats_as_is(bias.shape, shape):
+        bias = cupy.broadcast_to(bias, shape)
+    flat = cupy.ascontiguousarray(bias).reshape(-1)
     return flat, max(1, flat.size)
 
 
@@ -93,13 +91,9 @@ class Ops:
         return self.draw_bits(mask.seed, mask.offset, mask.p, mask.size)
 
     def block_keep_bits(self, seed, offset, p, shape, k, fmt):
-        from fastdrop._variants.structured import block_gamma
+        from fastdrop._variants.structured import block_gamma, block_geometry
 
-        n_, a, b, c = shape
-        h, w = (b, c) if fmt == "channels_first" else (a, b)
-        e = 1 if fmt == "channels_first" else c
-        k = min(k, h, w)
-        n = n_ * a * b * c
+        _, h, w, e, k, n = block_geometry(shape, k, fmt)
         with self.device:
             if n == 0:
                 return cupy.empty(0, cupy.uint8), 0

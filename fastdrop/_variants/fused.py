@@ -41,12 +41,19 @@ def _periodic_bias(bias: np.ndarray, shape: tuple) -> np.ndarray:
     a scalar, or x's whole shape) is that vector already; any other
     broadcast is expanded to x's shape.
     """
-    nd = len(shape)
-    padded = (1,) * (nd - bias.ndim) + bias.shape
-    for k in range(nd + 1):
-        if padded[k:] == tuple(shape[k:]) and all(d == 1 for d in padded[:k]):
-            return native(bias).reshape(-1)
+    if repeats_as_is(bias.shape, shape):
+        return native(bias).reshape(-1)
     return native(np.broadcast_to(bias, shape)).reshape(-1)
+
+
+def repeats_as_is(bshape: tuple, shape: tuple) -> bool:
+    """True if a bias of bshape, broadcast to x's shape, is its own C-order
+    elements repeated (it varies along x's trailing axes only), so element i of
+    x takes element i % size of the bias."""
+    nd = len(shape)
+    padded = (1,) * (nd - len(bshape)) + tuple(bshape)
+    return any(padded[k:] == tuple(shape[k:]) and all(d == 1 for d in padded[:k])
+               for k in range(nd + 1))
 
 
 def dropout_add(x, residual, p=0.5, *, bias=None, seed=None, offset=0, store="bits", out=None):

@@ -118,6 +118,16 @@ def block_gamma(p: float, h: int, w: int, k: int) -> float:
     return min(g, 1.0)
 
 
+def block_geometry(shape, k: int, fmt: str) -> tuple[int, int, int, int, int, int]:
+    """(planes, h, w, e, k, n) of a 4-d x: `planes` maps of h rows of w positions
+    of e consecutive elements (channels first: e = 1; last: e = C), the block
+    side clipped to the map, and x.size."""
+    n_, a, b, c = shape
+    h, w = (b, c) if fmt == "channels_first" else (a, b)
+    planes, e = (n_ * a, 1) if fmt == "channels_first" else (n_, c)
+    return planes, h, w, e, min(k, h, w), n_ * a * b * c
+
+
 def block_keep_bits(seed: int, offset: int, p: float, shape, k: int, fmt: str):
     """(packed keep bits, kept count) of drop_block on x's shape; see SPEC.md section 10.5.
 
@@ -125,14 +135,10 @@ def block_keep_bits(seed: int, offset: int, p: float, shape, k: int, fmt: str):
     bit per element) band by band and turns them into the block mask on
     packed bits.
     """
-    n_, a, b, c = shape
-    h, w = (b, c) if fmt == "channels_first" else (a, b)
-    k = min(k, h, w)
-    n = n_ * a * b * c
+    planes, h, w, e, k, n = block_geometry(shape, k, fmt)
     if n == 0:
         return np.empty(0, np.uint8), 0
     keep = np.empty((n + 7) // 8, np.uint8)
-    planes, e = (n_ * a, 1) if fmt == "channels_first" else (n_, c)
     kept = _core.block_keep_bits_stream(_core.key(seed), offset,
                                         _core.threshold(block_gamma(p, h, w, k)), keep,
                                         planes, h, w, e, k)
